@@ -1,0 +1,148 @@
+"""The providers' raw events (one table per feed, unique natural keys) and their vocabularies."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from oms.models import choices_check
+
+
+class Evidence(models.TextChoices):
+    OFF = "off", "outage evidence (power down)"
+    ON = "on", "restoration evidence (power up)"
+    REPORT = "report", "customer report of no supply"
+    NONE = "none", "not about supply (stored, ignored)"
+
+
+class ProcessingStatus(models.TextChoices):
+    PROCESSED = "processed"
+    UNMATCHED = "unmatched"
+    IGNORED = "ignored"
+
+
+class ProviderName(models.TextChoices):
+    SCADA = "scada"
+    ONU = "onu"
+    KAIFA = "kaifa"
+    CALL_CENTER = "call_center"
+
+
+class RawEvent(models.Model):
+    """Columns every feed's raw table shares."""
+
+    source_event_id = models.CharField(max_length=300, unique=True)
+    event_timestamp = models.DateTimeField()
+    evidence = models.CharField(max_length=10, choices=Evidence)
+    processing_status = models.CharField(max_length=12, choices=ProcessingStatus)
+    raw_payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outage_event = models.ForeignKey(
+        "outages.Outage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-event_timestamp", "-id"]
+        constraints = [
+            choices_check("evidence", Evidence),
+            choices_check("processing_status", ProcessingStatus),
+        ]
+
+    def __str__(self):
+        return self.source_event_id
+
+
+class ScadaEvent(RawEvent):
+    event_type = models.CharField(max_length=100)
+    alarm_type = models.CharField(max_length=100, blank=True, default="")
+    substation_id = models.CharField("substation code", max_length=50)
+    feeder_id = models.CharField("feeder code", max_length=50, blank=True, default="")
+    main_station_id = models.CharField(max_length=50, blank=True, default="")
+    voltage = models.FloatField(null=True, blank=True)
+    severity = models.CharField(max_length=10, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    meters_checked = models.BooleanField(default=False)
+    affected_meter_count = models.IntegerField(default=0)
+
+    class Meta(RawEvent.Meta):
+        db_table = "scada_events"
+        indexes = [models.Index(fields=["substation_id", "feeder_id"], name="scada_device_idx")]
+
+
+class ScadaEventAffectedMeter(models.Model):
+    scada_event = models.ForeignKey(ScadaEvent, on_delete=models.CASCADE, related_name="meters")
+    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, related_name="+")
+    power_status_before = models.CharField(max_length=10)
+    power_status_after = models.CharField(max_length=10)
+    checked_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "scada_event_affected_meters"
+        ordering = ["scada_event", "meter"]
+        constraints = [
+            models.UniqueConstraint(fields=["scada_event", "meter"], name="scada_affected_unique")
+        ]
+
+
+class OnuEvent(RawEvent):
+    event_type = models.CharField(max_length=100)
+    onu_id = models.CharField(max_length=50, blank=True, default="")
+    onu_serial = models.CharField(max_length=50, blank=True, default="")
+    nms_type = models.CharField(max_length=50, blank=True, default="")
+    associated_meters = models.JSONField(default=list, blank=True)
+
+    class Meta(RawEvent.Meta):
+        db_table = "onu_events"
+
+
+class KaifaEvent(RawEvent):
+    """One EndDeviceEvent; source_event_id is `<MessageID>/<EndDeviceEvent mRID>`."""
+
+    message_id = models.CharField(max_length=150)
+    event_mrid = models.CharField(max_length=150)
+    event_type_ref = models.CharField(max_length=100)
+    asset_mrid = models.CharField(max_length=100, blank=True, default="")
+    usage_point_mrid = models.CharField(max_length=100, blank=True, default="")
+    severity = models.CharField(max_length=20, blank=True, default="")
+    reason = models.TextField(blank=True, default="")
+
+    class Meta(RawEvent.Meta):
+        db_table = "kaifa_events"
+
+
+class CallCenterTicket(RawEvent):
+    phone = models.CharField(max_length=50, blank=True, default="")
+    meter_number = models.CharField(max_length=50, blank=True, default="")
+    address = models.TextField(blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+    ticket_status = models.CharField(max_length=50, blank=True, default="")
+    intake_id = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta(RawEvent.Meta):
+        db_table = "callcenter_tickets"
+
+
+class VocabularyTerm(models.Model):
+    """A provider code and what it evidences; matched case-insensitively."""
+
+    provider = models.CharField(max_length=20, choices=ProviderName)
+    field = models.CharField(max_length=40, help_text="eventType, alarmType, type, EndDeviceEventType")
+    code = models.CharField(max_length=100)
+    evidence = models.CharField(max_length=10, choices=Evidence)
+    description = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        db_table = "ingest_vocabulary"
+        ordering = ["provider", "field", "code"]
+        constraints = [
+            choices_check("provider", ProviderName),
+            choices_check("evidence", Evidence),
+            models.UniqueConstraint(
+                "provider", "field", Lower("code"), name="vocabulary_code_unique_ci"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.field}={self.code} → {self.evidence}"

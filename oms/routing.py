@@ -1,0 +1,3 @@
+"""Websocket routes collected from the apps."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,206 @@
+"""Outages, their evidence (sources), timeline, affected meters and the correlation rules."""
+
+from django.db import models
+
+from oms.models import Timestamped, choices_check
+
+
+class OutageType(models.TextChoices):
+    OUTAGE = "outage"
+    MOMENTARY = "momentary"
+    PLANNED = "planned_outage"
+
+
+class OutageStatus(models.TextChoices):
+    DETECTED = "detected"
+    CONFIRMED = "confirmed"
+    IN_PROGRESS = "in_progress"
+    RESTORED = "restored"
+    CLEARED = "cleared"
+    CANCELLED = "cancelled"
+    MERGED = "merged"
+
+
+ACTIVE_STATUSES = (OutageStatus.DETECTED, OutageStatus.CONFIRMED, OutageStatus.IN_PROGRESS)
+
+
+class Scope(models.TextChoices):
+    SUBSTATION = "substation"
+    FEEDER = "feeder"
+    DP = "dp"
+    METER = "meter"
+
+
+class Severity(models.TextChoices):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Provider(models.TextChoices):
+    SCADA = "scada"
+    ONU = "onu"
+    KAIFA = "kaifa"
+    CALL_CENTER = "call_center"
+    OMS = "oms"
+    OPERATOR = "operator"
+
+
+class OutageQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Outage(Timestamped):
+    event_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=20, choices=OutageType, default=OutageType.OUTAGE)
+    status = models.CharField(max_length=20, choices=OutageStatus, default=OutageStatus.DETECTED)
+    scope = models.CharField(max_length=20, choices=Scope)
+    # The device the outage stands at: the key of a row of the scope's table.
+    device_id = models.BigIntegerField()
+    substation = models.ForeignKey(
+        "topology.Substation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    feeder = models.ForeignKey(
+        "topology.Feeder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dp = models.ForeignKey(
+        "topology.DistributionPoint", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    meter = models.ForeignKey(
+        "meters.Meter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    severity = models.CharField(max_length=10, choices=Severity, default=Severity.MEDIUM)
+    confidence_score = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    affected_meters_count = models.IntegerField(default=0)
+    restored_meters_count = models.IntegerField(default=0)
+    affected_customers_count = models.IntegerField(default=0)
+    first_detected_at = models.DateTimeField()
+    estimated_restoration_time = models.DateTimeField(null=True, blank=True)
+    actual_restoration_time = models.DateTimeField(null=True, blank=True)
+    root_cause = models.TextField(blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    crew = models.CharField(max_length=200, blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged_outages"
+    )
+
+    objects = OutageQuerySet.as_manager()
+
+    class Meta:
+        db_table = "oms_outage_events"
+        ordering = ["-first_detected_at", "-id"]
+        constraints = [
+            choices_check("event_type", OutageType),
+            choices_check("status", OutageStatus),
+            choices_check("scope", Scope),
+            choices_check("severity", Severity),
+            models.CheckConstraint(
+                condition=models.Q(confidence_score__gte=0, confidence_score__lte=1),
+                name="outage_confidence_range",
+            ),
+            # At most one active outage per device: the guard, not a check-then-insert.
+            models.UniqueConstraint(
+                fields=["scope", "device_id"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="one_active_outage_per_device",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "-first_detected_at"], name="outage_status_time_idx"
+            ),
+            models.Index(fields=["feeder", "status"], name="outage_feeder_status_idx"),
+            models.Index(fields=["dp", "status"], name="outage_dp_status_idx"),
+        ]
+
+    def __str__(self):
+        return self.event_id
+
+
+class OutageSource(models.Model):
+    """One source event (per provider) that evidences an outage; weights feed the confidence."""
+
+    outage = models.ForeignKey(
+        Outage, on_delete=models.CASCADE, related_name="sources", db_column="outage_event_id"
+    )
+    source_type = models.CharField(max_length=20, choices=Provider)
+    source_event_id = models.CharField(max_length=200)
+    weight = models.DecimalField(max_digits=4, decimal_places=3)
+    event_timestamp = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "oms_event_sources"
+        ordering = ["event_timestamp", "id"]
+        constraints = [
+            choices_check("source_type", Provider),
+            models.UniqueConstraint(
+                fields=["outage", "source_type", "source_event_id"], name="outage_source_unique"
+            ),
+        ]
+
+
+class TimelineEntry(models.Model):
+    outage = models.ForeignKey(
+        Outage, on_delete=models.CASCADE, related_name="timeline", db_column="outage_event_id"
+    )
+    event_type = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    actor = models.CharField(max_length=150, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    event_timestamp = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "oms_event_timeline"
+        ordering = ["event_timestamp", "id"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["outage", "event_timestamp"], name="timeline_outage_idx")]
+
+
+class OutageMeter(models.Model):
+    """A meter an outage de-energized, with its own off and restore times."""
+
+    outage = models.ForeignKey(
+        Outage, on_delete=models.CASCADE, related_name="outage_meters", db_column="outage_event_id"
+    )
+    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, related_name="+")
+    off_at = models.DateTimeField()
+    restored_at = models.DateTimeField(null=True, blank=True)
+    inferred = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "oms_outage_meters"
+        ordering = ["outage", "meter"]
+        constraints = [
+            models.UniqueConstraint(fields=["outage", "meter"], name="outage_meter_unique")
+        ]
+        indexes = [models.Index(fields=["meter"], name="outage_meters_meter_idx")]
+
+
+class RuleKind(models.TextChoices):
+    SOURCE_WEIGHT = "source_weight"
+    THRESHOLD = "threshold"
+    WINDOW = "window"
+
+
+class CorrelationRule(models.Model):
+    """A tunable of the engine: provider weights, roll-up thresholds, windows."""
+
+    rule_name = models.CharField(max_length=60, unique=True)
+    rule_type = models.CharField(max_length=20, choices=RuleKind)
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    description = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True, db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "oms_correlation_rules"
+        ordering = ["rule_type", "rule_name"]
+        constraints = [choices_check("rule_type", RuleKind)]
+
+    def __str__(self):
+        return f"{self.rule_name} = {self.value}"
