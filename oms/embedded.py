@@ -23,10 +23,10 @@ def data_dir() -> Path:
 @cache
 def socket_dir() -> str:
     """Start (or join) the embedded server and return its socket folder."""
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
     import psycopg
 
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = data_dir() / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)

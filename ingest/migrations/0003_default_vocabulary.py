@@ -16,5 +16,5 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ingest", "0001_initial")]
+    dependencies = [("ingest", "0002_initial")]
     operations = [migrations.RunPython(install, uninstall)]

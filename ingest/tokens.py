@@ -1,0 +1,92 @@
+"""API tokens with scopes: creation, lookup, DRF authentication and the scope permission."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions, permissions
+
+from ingest.models import ApiToken, Scope
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_token(name: str, scopes: list[str]) -> str:
+    """Create or rotate the token called `name`; return the new key (shown once)."""
+    unknown = sorted(set(scopes) - set(Scope.values))
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.update_or_create(
+        name=name,
+        defaults={
+            "key_hash": hash_key(key),
+            "prefix": key[:8],
+            "scopes": sorted(set(scopes)),
+            "is_active": True,
+        },
+    )
+    return key
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    token = ApiToken.objects.filter(key_hash=hash_key(key), is_active=True).first()
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def user_has_scope(user, scope: str) -> bool:
+    """Tokens carry scopes; a logged-in browser user may read, staff may also operate."""
+    if isinstance(user, ApiToken):
+        return user.has_scope(scope)
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser:
+        return True
+    if scope == Scope.READ:
+        return True
+    return scope == Scope.OPERATE and (user.is_staff or user.has_perm("outages.change_outage"))
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` or `Bearer <key>`."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        parts = header.split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Authorization header must be 'Token <key>'.")
+        token = token_for_key(parts[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or inactive token.")
+        return (token, token)
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
+class HasScope(permissions.BasePermission):
+    """Grants access when the caller holds the view's `required_scope`.
+
+    401 without credentials (DRF does that from `authenticate_header`), 403 without the scope.
+    """
+
+    message = "This credential lacks the required scope."
+
+    def has_permission(self, request, view):
+        scope = getattr(view, "required_scope", Scope.READ)
+        if callable(scope):
+            scope = scope(request)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        self.message = f"This credential lacks the '{scope}' scope."
+        return user_has_scope(request.user, scope)

@@ -1,0 +1,67 @@
+"""The one Python wrapper per engine SQL function (outages/sql/*.sql).
+
+Every caller (ingest, lifecycle actions, admin, tests) goes through these; nothing else issues
+`SELECT <engine function>(...)`. The SQL functions emit `pg_notify('oms_outages', ...)` for every
+outage they change, so pushes follow the commit whichever door the change came through.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+
+def _jsonb_call(sql: str, params: list[Any]) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (value,) = cursor.fetchone()
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def apply_meter_evidence(events: list[dict]) -> list[dict]:
+    """Apply a set of per-meter evidence rows in one set-based call (outages_apply_meter_evidence).
+
+    Each event: ``{"meter_id", "evidence": "off"|"on"|"report", "event_time", "provider",
+    "source_event_id", "event_type"}``. One source event may concern several meters (an ONU):
+    give one row per meter with the same source_event_id.
+
+    Returns one row per input row that was new: ``{"meter_id", "source_event_id",
+    "power_status", "outage_event_id"}`` (power_status after the call; outage_event_id the
+    active outage the meter's evidence joined, or null). Rows already recorded (re-delivery)
+    are not returned and change nothing.
+    """
+    payload = [{**event, "event_time": _iso(event["event_time"])} for event in events]
+    return _jsonb_call("SELECT outages_apply_meter_evidence(%s::jsonb)", [json.dumps(payload)])
+
+
+def insert_scada_event_with_meter_check(event: dict) -> dict:
+    """Store one SCADA event and apply it (the seed's function; the REST door calls it too).
+
+    Returns the ingest answer of CONTRACT §4 (with the seed's keys) as a dict.
+    """
+    return _jsonb_call(
+        "SELECT insert_scada_event_with_meter_check(%s::jsonb)", [json.dumps(event, default=str)]
+    )
+
+
+def transition_outage(
+    *,
+    event_id: str,
+    status: str | None,
+    actor: str,
+    note: str = "",
+    estimated_restoration_time: datetime | None = None,
+    crew: str | None = None,
+) -> dict:
+    """Move an outage along its lifecycle (outages_transition); raises on an illegal move."""
+    return _jsonb_call(
+        "SELECT outages_transition(%s, %s, %s, %s, %s::timestamptz, %s)",
+        [event_id, status, actor, note, _iso(estimated_restoration_time), crew],
+    )
