@@ -1,0 +1,303 @@
+"""Grid import: the five CSVs of a grid folder, upserted set-based through COPY.
+
+Each file is validated row by row in Python (a bad row is reported with its file and line and
+skipped), the good rows are COPYed into a staging table, and one INSERT … ON CONFLICT per file
+upserts them, resolving parent codes by join. Rows whose parent code is unknown are reported too.
+Re-running an import updates rows in place; it never duplicates them.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from meters.models import MeterType
+
+PROGRESS_EVERY = 100_000
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _decimal(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"not a number: {value!r}") from exc
+    return value
+
+
+def _integer(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.lstrip("-").isdigit():
+        raise ValueError(f"not an integer: {value!r}")
+    return value
+
+
+def _meter_type(value: str) -> str:
+    value = value.strip().lower() or MeterType.SMART
+    if value not in MeterType.values:
+        raise ValueError(f"unknown meter_type {value!r} (one of {', '.join(MeterType.values)})")
+    return value
+
+
+@dataclass
+class Column:
+    name: str
+    parse: Callable[[str], str | None] = _text
+    required: bool = False
+    sql_type: str = "text"
+
+
+@dataclass
+class GridFile:
+    filename: str
+    table: str
+    key: str
+    columns: list[Column]
+    upsert_sql: str  # reads the staging table `grid_stage`
+    unresolved_sql: str = ""  # lines whose parent code is unknown
+
+
+FILES = [
+    GridFile(
+        "substations.csv",
+        "network_substations",
+        "substation_id",
+        [
+            Column("substation_id", required=True),
+            Column("name", required=True),
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+            Column("region_code"),
+            Column("voltage_level"),
+        ],
+        """
+        INSERT INTO network_substations AS t
+            (substation_id, name, location_lat, location_lng, region_code, voltage_level, status,
+             created_at, updated_at)
+        SELECT substation_id, name, location_lat, location_lng, coalesce(region_code, ''),
+               coalesce(voltage_level, ''), 'active', now(), now()
+        FROM grid_stage
+        ON CONFLICT (substation_id) DO UPDATE SET
+            name = excluded.name, location_lat = excluded.location_lat,
+            location_lng = excluded.location_lng, region_code = excluded.region_code,
+            voltage_level = excluded.voltage_level, updated_at = now()
+        """,
+    ),
+    GridFile(
+        "feeders.csv",
+        "network_feeders",
+        "feeder_id",
+        [
+            Column("feeder_id", required=True),
+            Column("substation_id", required=True),
+            Column("name", required=True),
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+            Column("capacity_kva", _integer, sql_type="integer"),
+        ],
+        """
+        INSERT INTO network_feeders AS t
+            (feeder_id, name, substation_id, location_lat, location_lng, capacity_kva, status,
+             created_at, updated_at)
+        SELECT s.feeder_id, s.name, p.id, s.location_lat, s.location_lng, s.capacity_kva,
+               'active', now(), now()
+        FROM grid_stage s JOIN network_substations p ON p.substation_id = s.substation_id
+        ON CONFLICT (feeder_id) DO UPDATE SET
+            name = excluded.name, substation_id = excluded.substation_id,
+            location_lat = excluded.location_lat, location_lng = excluded.location_lng,
+            capacity_kva = excluded.capacity_kva, updated_at = now()
+        """,
+        """
+        SELECT s.line, 'substation_id', s.substation_id FROM grid_stage s
+        WHERE NOT EXISTS (SELECT 1 FROM network_substations p WHERE p.substation_id = s.substation_id)
+        """,
+    ),
+    GridFile(
+        "distribution_points.csv",
+        "network_distribution_points",
+        "dp_id",
+        [
+            Column("dp_id", required=True),
+            Column("feeder_id", required=True),
+            Column("name", required=True),
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+            Column("building_id"),
+        ],
+        """
+        INSERT INTO network_distribution_points AS t
+            (dp_id, name, feeder_id, location_lat, location_lng, building_id, status,
+             created_at, updated_at)
+        SELECT s.dp_id, s.name, p.id, s.location_lat, s.location_lng, coalesce(s.building_id, ''),
+               'active', now(), now()
+        FROM grid_stage s JOIN network_feeders p ON p.feeder_id = s.feeder_id
+        ON CONFLICT (dp_id) DO UPDATE SET
+            name = excluded.name, feeder_id = excluded.feeder_id,
+            location_lat = excluded.location_lat, location_lng = excluded.location_lng,
+            building_id = excluded.building_id, updated_at = now()
+        """,
+        """
+        SELECT s.line, 'feeder_id', s.feeder_id FROM grid_stage s
+        WHERE NOT EXISTS (SELECT 1 FROM network_feeders p WHERE p.feeder_id = s.feeder_id)
+        """,
+    ),
+    GridFile(
+        "customers.csv",
+        "oms_customers",
+        "customer_id",
+        [
+            Column("customer_id", required=True),
+            Column("phone"),
+            Column("address"),
+            Column("building_id"),
+            Column("dp_id"),  # informative only: the meter's DP is the fact
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+        ],
+        """
+        INSERT INTO oms_customers AS t
+            (customer_id, name, phone, address, building_id, location_lat, location_lng, status,
+             created_at, updated_at)
+        SELECT customer_id, '', coalesce(phone, ''), coalesce(address, ''),
+               coalesce(building_id, ''), location_lat, location_lng, 'active', now(), now()
+        FROM grid_stage
+        ON CONFLICT (customer_id) DO UPDATE SET
+            phone = excluded.phone, address = excluded.address,
+            building_id = excluded.building_id, location_lat = excluded.location_lat,
+            location_lng = excluded.location_lng, updated_at = now()
+        """,
+    ),
+    GridFile(
+        "meters.csv",
+        "oms_meters",
+        "meter_number",
+        [
+            Column("meter_number", required=True),
+            Column("meter_type", _meter_type),
+            Column("customer_id"),
+            Column("dp_id"),
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+            Column("building_id"),
+            Column("asset_mrid"),
+            Column("usage_point_mrid"),
+            Column("onu_id"),
+            Column("onu_serial_no"),
+        ],
+        """
+        INSERT INTO oms_meters AS t
+            (meter_number, meter_type, customer_id, dp_id, location_lat, location_lng,
+             building_id, asset_mrid, usage_point_mrid, onu_id, onu_serial_no, status,
+             power_status, communication_status, created_at, updated_at)
+        SELECT s.meter_number, s.meter_type, c.id, d.id, s.location_lat, s.location_lng,
+               coalesce(s.building_id, ''), nullif(s.asset_mrid, ''),
+               nullif(s.usage_point_mrid, ''), nullif(s.onu_id, ''), nullif(s.onu_serial_no, ''),
+               'active', 'unknown', 'unknown', now(), now()
+        FROM grid_stage s
+        LEFT JOIN oms_customers c ON c.customer_id = s.customer_id
+        LEFT JOIN network_distribution_points d ON d.dp_id = s.dp_id
+        WHERE (s.customer_id IS NULL OR c.id IS NOT NULL) AND (s.dp_id IS NULL OR d.id IS NOT NULL)
+        ON CONFLICT (meter_number) DO UPDATE SET
+            meter_type = excluded.meter_type, customer_id = excluded.customer_id,
+            dp_id = excluded.dp_id, location_lat = excluded.location_lat,
+            location_lng = excluded.location_lng, building_id = excluded.building_id,
+            asset_mrid = excluded.asset_mrid, usage_point_mrid = excluded.usage_point_mrid,
+            onu_id = excluded.onu_id, onu_serial_no = excluded.onu_serial_no, updated_at = now()
+        """,
+        """
+        SELECT s.line, 'customer_id', s.customer_id FROM grid_stage s
+        WHERE s.customer_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM oms_customers c WHERE c.customer_id = s.customer_id)
+        UNION ALL
+        SELECT s.line, 'dp_id', s.dp_id FROM grid_stage s
+        WHERE s.dp_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM network_distribution_points d WHERE d.dp_id = s.dp_id)
+        """,
+    ),
+]
+
+
+@dataclass
+class ImportReport:
+    loaded: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def _read_rows(path: Path, spec: GridFile, report: ImportReport, progress):
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c.name for c in spec.columns if c.required and c.name not in (reader.fieldnames or [])]
+        if missing:
+            report.errors.append(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+            return
+        for count, row in enumerate(reader, start=1):
+            line = reader.line_num
+            if count % PROGRESS_EVERY == 0:
+                progress(f"{path.name}: {count:,} rows read")
+            try:
+                values = []
+                for column in spec.columns:
+                    raw = row.get(column.name) or ""
+                    if column.required and not raw.strip():
+                        raise ValueError(f"{column.name} is required")
+                    try:
+                        value = column.parse(raw)
+                    except ValueError as exc:
+                        raise ValueError(f"{column.name}: {exc}") from exc
+                    values.append(value if value != "" else None)
+            except ValueError as exc:
+                report.errors.append(f"{path.name}:{line}: {exc}")
+                continue
+            yield (line, *values)
+
+
+def _load_file(path: Path, spec: GridFile, report: ImportReport, progress) -> None:
+    column_defs = ", ".join(f"{c.name} {c.sql_type}" for c in spec.columns)
+    names = ", ".join(c.name for c in spec.columns)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS grid_stage_raw, grid_stage")
+        cursor.execute(f"CREATE TEMP TABLE grid_stage_raw (line integer, {column_defs}) ON COMMIT DROP")
+        with cursor.cursor.copy(f"COPY grid_stage_raw (line, {names}) FROM STDIN") as copy:
+            for record in _read_rows(path, spec, report, progress):
+                copy.write_row(record)
+        # A code repeated in one file: the last line wins.
+        cursor.execute(
+            f"CREATE TEMP TABLE grid_stage ON COMMIT DROP AS "
+            f"SELECT DISTINCT ON ({spec.key}) * FROM grid_stage_raw ORDER BY {spec.key}, line DESC"
+        )
+        if spec.unresolved_sql:
+            cursor.execute(spec.unresolved_sql + " ORDER BY 1")
+            for line, column, code in cursor.fetchall():
+                report.errors.append(f"{path.name}:{line}: {column} {code!r} is not in the registry")
+        cursor.execute(spec.upsert_sql)
+        report.loaded[path.name] = cursor.rowcount
+    progress(f"{path.name}: {report.loaded[path.name]:,} rows loaded")
+
+
+def import_grid(directory: str | Path, progress=lambda message: None) -> ImportReport:
+    """Upsert the grid CSVs found in `directory` (missing files are skipped) in one transaction."""
+    directory = Path(directory)
+    report = ImportReport()
+    with transaction.atomic():
+        for spec in FILES:
+            path = directory / spec.filename
+            if path.exists():
+                _load_file(path, spec, report, progress)
+        from topology.sqlfuncs import refresh_meter_mappings
+
+        mapped = refresh_meter_mappings()
+        progress(f"meter mappings refreshed: {mapped:,} meters")
+    return report
