@@ -128,7 +128,9 @@ class VocabularyTerm(models.Model):
     """A provider code and what it evidences; matched case-insensitively."""
 
     provider = models.CharField(max_length=20, choices=ProviderName)
-    field = models.CharField(max_length=40, help_text="eventType, alarmType, type, EndDeviceEventType")
+    field = models.CharField(
+        max_length=40, help_text="eventType, alarmType, type, EndDeviceEventType"
+    )
     code = models.CharField(max_length=100)
     evidence = models.CharField(max_length=10, choices=Evidence)
     description = models.CharField(max_length=200, blank=True, default="")

@@ -63,16 +63,27 @@ class Meter(Timestamped):
     )
     # The DP is the fact; feeder and substation are derived from it (kept for the seed's SQL).
     dp = models.ForeignKey(
-        "topology.DistributionPoint", on_delete=models.PROTECT, null=True, blank=True,
+        "topology.DistributionPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="meters",
     )
     feeder = models.ForeignKey(
-        "topology.Feeder", on_delete=models.PROTECT, null=True, blank=True, related_name="meters",
+        "topology.Feeder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meters",
         editable=False,
     )
     substation = models.ForeignKey(
-        "topology.Substation", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="meters", editable=False,
+        "topology.Substation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meters",
+        editable=False,
     )
     location_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     location_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)

@@ -22,7 +22,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "insecure-dev-key-set-SECRET_KEY-in-production" if DEBUG or "DATABASE_URL" not in os.environ
+    "insecure-dev-key-set-SECRET_KEY-in-production"
+    if DEBUG or "DATABASE_URL" not in os.environ
     else None
 )
 if not SECRET_KEY:

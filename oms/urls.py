@@ -1,7 +1,7 @@
 """Top-level routes: admin, the API of every app, schema and docs, health."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [

@@ -3,5 +3,5 @@
 from channels.auth import AuthMiddlewareStack
 
 
-def TokenOrSessionAuthMiddleware(inner):  # noqa: N802 - reads like the middleware class it wraps
+def TokenOrSessionAuthMiddleware(inner):
     return AuthMiddlewareStack(inner)

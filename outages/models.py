@@ -66,7 +66,10 @@ class Outage(Timestamped):
         "topology.Feeder", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     dp = models.ForeignKey(
-        "topology.DistributionPoint", on_delete=models.PROTECT, null=True, blank=True,
+        "topology.DistributionPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     meter = models.ForeignKey(
@@ -109,9 +112,7 @@ class Outage(Timestamped):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["status", "-first_detected_at"], name="outage_status_time_idx"
-            ),
+            models.Index(fields=["status", "-first_detected_at"], name="outage_status_time_idx"),
             models.Index(fields=["feeder", "status"], name="outage_feeder_status_idx"),
             models.Index(fields=["dp", "status"], name="outage_dp_status_idx"),
         ]

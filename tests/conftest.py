@@ -37,7 +37,7 @@ def api_client():
 
 @pytest.fixture
 def token_client(db):
-    """`token_client("read", "operate")` → an APIClient authenticated by a token with those scopes."""
+    """`token_client("read", "operate")`: an APIClient whose token has those scopes."""
     from rest_framework.test import APIClient
 
     from ingest.tokens import issue_token

@@ -122,7 +122,8 @@ FILES = [
         """,
         """
         SELECT s.line, 'substation_id', s.substation_id FROM grid_stage s
-        WHERE NOT EXISTS (SELECT 1 FROM network_substations p WHERE p.substation_id = s.substation_id)
+        WHERE NOT EXISTS (SELECT 1 FROM network_substations p
+                          WHERE p.substation_id = s.substation_id)
         """,
     ),
     GridFile(
@@ -239,7 +240,9 @@ class ImportReport:
 def _read_rows(path: Path, spec: GridFile, report: ImportReport, progress):
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        missing = [c.name for c in spec.columns if c.required and c.name not in (reader.fieldnames or [])]
+        missing = [
+            c.name for c in spec.columns if c.required and c.name not in (reader.fieldnames or [])
+        ]
         if missing:
             report.errors.append(f"{path.name}:1: missing column(s) {', '.join(missing)}")
             return
@@ -269,7 +272,9 @@ def _load_file(path: Path, spec: GridFile, report: ImportReport, progress) -> No
     names = ", ".join(c.name for c in spec.columns)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS grid_stage_raw, grid_stage")
-        cursor.execute(f"CREATE TEMP TABLE grid_stage_raw (line integer, {column_defs}) ON COMMIT DROP")
+        cursor.execute(
+            f"CREATE TEMP TABLE grid_stage_raw (line integer, {column_defs}) ON COMMIT DROP"
+        )
         with cursor.cursor.copy(f"COPY grid_stage_raw (line, {names}) FROM STDIN") as copy:
             for record in _read_rows(path, spec, report, progress):
                 copy.write_row(record)
@@ -281,7 +286,9 @@ def _load_file(path: Path, spec: GridFile, report: ImportReport, progress) -> No
         if spec.unresolved_sql:
             cursor.execute(spec.unresolved_sql + " ORDER BY 1")
             for line, column, code in cursor.fetchall():
-                report.errors.append(f"{path.name}:{line}: {column} {code!r} is not in the registry")
+                report.errors.append(
+                    f"{path.name}:{line}: {column} {code!r} is not in the registry"
+                )
         cursor.execute(spec.upsert_sql)
         report.loaded[path.name] = cursor.rowcount
     progress(f"{path.name}: {report.loaded[path.name]:,} rows loaded")

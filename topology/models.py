@@ -93,5 +93,7 @@ class FeederMeter(models.Model):
     class Meta:
         db_table = "network_feeder_meters"
         ordering = ["feeder", "meter"]
-        constraints = [models.UniqueConstraint(fields=["feeder", "meter"], name="feeder_meter_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["feeder", "meter"], name="feeder_meter_unique")
+        ]
         indexes = [models.Index(fields=["meter"], name="feeder_meters_meter_idx")]

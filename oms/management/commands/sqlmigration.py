@@ -11,7 +11,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from oms.sqlfiles import ROOT, current_files, drop_statement, frozen_files
 
-TEMPLATE = '''from django.db import migrations
+TEMPLATE = """from django.db import migrations
 
 from oms.sqlmigrations import RunSQLFile
 
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
     operations = [
 {operations}
     ]
-'''
+"""
 
 
 def _dependency_order(items):
@@ -65,16 +65,16 @@ class Command(BaseCommand):
         if len(own) != 1:
             raise CommandError(f"{app} must have exactly one leaf migration, has {own}")
         number = int(own[0][1][:4]) + 1
-        deps = {own[0]} | {leaf for leaf in leaves if leaf[0] in {"topology", "meters", "outages", "ingest"}}
+        deps = {own[0]} | {
+            leaf for leaf in leaves if leaf[0] in {"topology", "meters", "outages", "ingest"}
+        }
         deps |= {tuple(item.split(".", 1)) for item in after}
         operations = []
         for stem, path in changed:
             target = ROOT / app / "migrations" / "sql" / f"{number:04d}_{stem}.sql"
             shutil.copyfile(path, target)
             reverse = frozen[stem].name if stem in frozen else drop_statement(path.read_text())
-            operations.append(
-                f'        RunSQLFile("{app}", "{target.name}", {reverse!r}),'
-            )
+            operations.append(f'        RunSQLFile("{app}", "{target.name}", {reverse!r}),')
         migration = ROOT / app / "migrations" / f"{number:04d}_{name}.py"
         migration.write_text(
             TEMPLATE.format(
