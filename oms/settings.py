@@ -105,6 +105,9 @@ if DB_POOL_MAX > 0:
         "timeout": 10,
     }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Lets several test runs share one server without dropping each other's test database.
+if os.environ.get("OMS_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["OMS_TEST_DB"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer: Redis when REDIS_URL is set, else in-memory (one process) ----------------
