@@ -26,6 +26,14 @@ class ProviderName(models.TextChoices):
     CALL_CENTER = "call_center"
 
 
+# Data stewards list and replay the unmatched few among millions of processed rows.
+UNMATCHED_INDEX = models.Index(
+    fields=["received_at"],
+    condition=models.Q(processing_status="unmatched"),
+    name="%(class)s_unmatched_idx",
+)
+
+
 class RawEvent(models.Model):
     """Columns every feed's raw table shares."""
 
@@ -39,6 +47,8 @@ class RawEvent(models.Model):
     outage_event = models.ForeignKey(
         "outages.Outage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The ingest answer given when the event was first stored; a re-delivery gets it back.
+    answer = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -47,6 +57,7 @@ class RawEvent(models.Model):
             choices_check("evidence", Evidence),
             choices_check("processing_status", ProcessingStatus),
         ]
+        indexes = [UNMATCHED_INDEX]
 
     def __str__(self):
         return self.source_event_id
@@ -68,7 +79,10 @@ class ScadaEvent(RawEvent):
 
     class Meta(RawEvent.Meta):
         db_table = "scada_events"
-        indexes = [models.Index(fields=["substation_id", "feeder_id"], name="scada_device_idx")]
+        indexes = [
+            models.Index(fields=["substation_id", "feeder_id"], name="scada_device_idx"),
+            UNMATCHED_INDEX,
+        ]
 
 
 class ScadaEventAffectedMeter(models.Model):

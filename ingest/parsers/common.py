@@ -1,0 +1,265 @@
+"""What every provider parser shares: the normalized event, field readers that collect errors by
+field path, ISO 8601 timestamps with a zone, and unwrapping of Kafka envelopes."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+MAX_DEPTH = 32
+
+# RFC 3339 / ISO 8601 extended date-time with a zone: what PostgreSQL and the feeds agree on.
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+)
+_NAIVE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$")
+
+
+class PayloadError(Exception):
+    """A payload a client sent that cannot be ingested; `errors` maps field paths to reasons."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class ProviderEvent:
+    """One provider event after parsing: the same shape for every feed except SCADA.
+
+    `match_tiers`: lists of (identifier kind, value); the event concerns the meters of the first
+    tier that finds any (KAIFA: asset mRID, then usage point; call center: meter, then phone).
+    `codes`: (vocabulary field, code) pairs looked up in ingest_vocabulary, first hit wins.
+    `columns`: the provider raw table's own columns.
+    """
+
+    provider: str
+    source_event_id: str
+    event_time: datetime
+    event_type: str
+    codes: list[tuple[str, str]]
+    match_tiers: list[list[tuple[str, str]]]
+    columns: dict
+    raw_payload: dict | list
+    fixed_evidence: str | None = None
+    evidence: str = "none"
+
+
+@dataclass
+class Reader:
+    """Reads fields of one JSON object, recording each bad field under its path."""
+
+    data: dict
+    prefix: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def path(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def fail(self, name: str, reason: str) -> None:
+        self.errors.setdefault(self.path(name), []).append(reason)
+
+    def child(self, name: str, required: bool = False) -> Reader | None:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "This field is required.")
+            return None
+        if not isinstance(value, dict):
+            self.fail(name, f"Expected an object, got {json_type(value)}.")
+            return None
+        return Reader(value, f"{self.path(name)}.", self.errors)
+
+    def text(
+        self, name: str, *, required: bool = False, max_length: int = 100, ids: bool = False
+    ) -> str:
+        """A string ('' when absent); with ids=True integers are accepted too (ONU ids are)."""
+        value = self.data.get(name)
+        if value is None or (value == "" and not required):
+            if required:
+                self.fail(name, "This field is required.")
+            return ""
+        if ids and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.fail(name, f"Expected a string, got {json_type(value)}.")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.fail(name, "This field may not be blank.")
+        elif len(value) > max_length:
+            self.fail(name, f"At most {max_length} characters.")
+            return ""
+        return value
+
+    def number(self, name: str, *, low: float | None = None, high: float | None = None):
+        """A finite number or None; numeric strings are accepted (feeds send "0.0")."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.fail(name, f"Expected a number, got {json_type(value)}.")
+            return None
+        try:
+            number = float(value)
+        except (ValueError, OverflowError):
+            self.fail(name, "Expected a number.")
+            return None
+        if not math.isfinite(number):
+            self.fail(name, "Expected a finite number.")
+            return None
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.fail(name, f"Must be between {low} and {high}.")
+            return None
+        return number
+
+    def timestamp(self, name: str, *, required: bool = True) -> datetime | None:
+        raw = self.data.get(name)
+        if raw is None or raw == "":
+            if required:
+                self.fail(name, "This field is required.")
+            return None
+        if not isinstance(raw, str):
+            self.fail(name, f"Expected an ISO 8601 timestamp string, got {json_type(raw)}.")
+            return None
+        parsed, reason = parse_timestamp(raw)
+        if reason:
+            self.fail(name, reason)
+        return parsed
+
+    def text_list(self, name: str, *, max_length: int = 50, max_items: int = 10_000) -> list[str]:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(name, f"Expected a list of strings, got {json_type(value)}.")
+            return []
+        if len(value) > max_items:
+            self.fail(name, f"At most {max_items} items.")
+            return []
+        items = []
+        for index, item in enumerate(value):
+            if isinstance(item, int) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip() or len(item.strip()) > max_length:
+                self.fail(f"{name}[{index}]", f"Expected a non-blank string of ≤{max_length}.")
+                continue
+            items.append(item.strip())
+        return list(dict.fromkeys(items))
+
+
+def parse_timestamp(raw: str) -> tuple[datetime | None, str | None]:
+    """(aware UTC datetime, None) or (None, why not)."""
+    text = raw.strip().upper()
+    if not _TIMESTAMP.match(text):
+        if _NAIVE_TIMESTAMP.match(text):
+            return None, "Timestamp has no time zone (add Z or an offset such as +03:00)."
+        return None, "Not an ISO 8601 timestamp (e.g. 2025-10-01T06:15:30Z)."
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC), None
+    except (ValueError, OverflowError) as error:
+        return None, f"Not a valid timestamp: {error}."
+
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(data: bytes | str, path: str = "body"):
+    """Strict JSON (no NaN/Infinity), and only what PostgreSQL's jsonb can store."""
+    try:
+        value = json.loads(data, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise PayloadError({path: ["Body is not UTF-8."]}) from None
+    except RecursionError:
+        raise PayloadError({path: ["JSON nested too deeply."]}) from None
+    except ValueError as error:
+        raise PayloadError({path: [f"Malformed JSON: {error}."]}) from None
+    problem = storable_problem(value)
+    if problem:
+        raise PayloadError({path: [problem]})
+    return value
+
+
+def storable_problem(value, depth: int = 0) -> str | None:
+    """Why PostgreSQL would refuse to store this JSON value (NUL, lone surrogates, inf), if so."""
+    if depth > MAX_DEPTH:
+        return f"JSON nested deeper than {MAX_DEPTH} levels."
+    if isinstance(value, str):
+        return _text_problem(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "Numbers must be finite."
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _text_problem(key) or storable_problem(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = storable_problem(item, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "Text may not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Text must be valid Unicode (no lone surrogates)."
+    return None
+
+
+def unwrap(payload, own_keys: tuple[str, ...], path: str = ""):
+    """Peel Kafka envelopes (`event`, `message`, `request.body`) until the provider's own event.
+
+    Returns (event, path prefix, envelopes) where envelopes are the outer objects, outermost
+    first, for fields a provider keeps from them (the call center's `intake`).
+    """
+    envelopes = []
+    for _ in range(6):
+        if not isinstance(payload, dict) or any(key in payload for key in own_keys):
+            break
+        for key in ("event", "message", "request"):
+            inner = payload.get(key)
+            if isinstance(inner, dict):
+                envelopes.append(payload)
+                payload, path = inner, f"{path}{key}."
+                break
+        else:
+            body = payload.get("body")
+            if isinstance(body, str):
+                envelopes.append(payload)
+                payload, path = loads(body, f"{path}body"), f"{path}body."
+                continue
+            if isinstance(body, dict):
+                envelopes.append(payload)
+                payload, path = body, f"{path}body."
+                continue
+            break
+    return payload, path, envelopes
+
+
+def require_object(payload, path: str = "body") -> dict:
+    if not isinstance(payload, dict):
+        raise PayloadError({path: [f"Expected a JSON object, got {json_type(payload)}."]})
+    return payload

@@ -1,0 +1,258 @@
+"""KAIFA head-end events (IEC 61968-9 EndDeviceEvents): the SOAP 1.1 XML message and the
+flattened JSON of the seed's consumer. One ProviderEvent per EndDeviceEvent; the natural key is
+`<MessageID>/<EndDeviceEvent mRID>`; the event time is its createdDateTime."""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ingest.parsers.common import (
+    PayloadError,
+    ProviderEvent,
+    Reader,
+    parse_timestamp,
+    require_object,
+    storable_problem,
+    unwrap,
+)
+
+OWN_KEYS = ("header", "payload")
+MAX_ID = 140
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: Element, name: str) -> list[Element]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _text(element: Element | None, name: str) -> str:
+    if element is None:
+        return ""
+    found = _children(element, name)
+    return (found[0].text or "").strip() if found else ""
+
+
+def _to_dict(element: Element):
+    """The element as JSON (namespaces dropped, repeated children as lists) for raw_payload."""
+    children = list(element)
+    if not children:
+        value = (element.text or "").strip()
+        if element.attrib:
+            return {**{f"@{_local(k)}": v for k, v in element.attrib.items()}, "#text": value}
+        return value
+    result: dict = {f"@{_local(k)}": v for k, v in element.attrib.items()}
+    for child in children:
+        name, value = _local(child.tag), _to_dict(child)
+        if name in result:
+            if not isinstance(result[name], list):
+                result[name] = [result[name]]
+            result[name].append(value)
+        else:
+            result[name] = value
+    return result
+
+
+def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
+    try:
+        root = fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as error:
+        raise PayloadError({"body": [f"XML refused: {error}."]}) from None
+    except (ParseError, ValueError) as error:
+        raise PayloadError({"body": [f"Malformed XML: {error}."]}) from None
+    headers = [
+        el for el in root.iter() if _local(el.tag) == "Header" and _children(el, "MessageID")
+    ]
+    events = [el for el in root.iter() if _local(el.tag) == "EndDeviceEvent"]
+    errors: dict[str, list[str]] = {}
+    message_id = _text(headers[0], "MessageID") if headers else ""
+    if not message_id:
+        errors["Header.MessageID"] = ["This field is required."]
+    elif len(message_id) > MAX_ID:
+        errors["Header.MessageID"] = [f"At most {MAX_ID} characters."]
+    if not events:
+        errors["Payload.EndDeviceEvents.EndDeviceEvent"] = ["At least one EndDeviceEvent."]
+    header = _to_dict(headers[0]) if headers else {}
+    parsed = []
+    for index, element in enumerate(events):
+        path = f"EndDeviceEvent[{index}]."
+        type_elements = _children(element, "EndDeviceEventType")
+        event_type = ""
+        if type_elements:
+            event_type = (type_elements[0].get("ref") or (type_elements[0].text or "")).strip()
+        fields = {
+            "event_id": _text(element, "mRID"),
+            "created": _text(element, "createdDateTime"),
+            "event_type": event_type,
+            "asset_mrid": _text(_first(element, "Assets"), "mRID"),
+            "usage_point_mrid": _text(_first(element, "UsagePoint"), "mRID"),
+            "severity": _text(element, "severity"),
+            "reason": _text(element, "reason"),
+        }
+        names = {
+            "event_id": "mRID",
+            "created": "createdDateTime",
+            "event_type": "EndDeviceEventType.ref",
+            "asset_mrid": "Assets.mRID",
+            "usage_point_mrid": "UsagePoint.mRID",
+            "severity": "severity",
+        }
+        raw = {"header": header, "event": _to_dict(element), "format": "soap"}
+        event = _build(message_id, fields, raw, path, names, errors)
+        if event is not None:
+            parsed.append(event)
+    problem = storable_problem(header) or next(
+        (storable_problem(event.raw_payload) for event in parsed if event.raw_payload), None
+    )
+    if problem:
+        errors.setdefault("body", []).append(problem)
+    if errors:
+        raise PayloadError(errors)
+    return parsed
+
+
+def _first(element: Element, name: str) -> Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def parse_kaifa_json(payload) -> list[ProviderEvent]:
+    """The flattened JSON form (keys may keep their `ns2:` prefixes)."""
+    payload = require_object(payload)
+    message, prefix, _ = unwrap(payload, OWN_KEYS)
+    message = require_object(message, prefix.rstrip(".") or "body")
+    reader = Reader(message, prefix)
+    header = reader.child("header", required=True)
+    body = reader.child("payload", required=True)
+    if header is None or body is None:
+        raise PayloadError(reader.errors)
+    message_id = header.text("message_id", required=True, max_length=MAX_ID, ids=True)
+    fields = {
+        "event_id": body.text("event_id", required=True, max_length=MAX_ID, ids=True),
+        "created": "",
+        "event_type": _ref(body, "event_type"),
+        "asset_mrid": _mrid(body, "assets"),
+        "usage_point_mrid": _mrid(body, "usage_point"),
+        "severity": body.text("severity", max_length=20),
+        "reason": body.text("reason", max_length=10_000),
+    }
+    created = body.data.get("created_date_time")
+    if isinstance(created, str):
+        fields["created"] = created
+    elif created is not None:
+        body.fail("created_date_time", "Expected an ISO 8601 timestamp string.")
+    names = {
+        "event_id": "payload.event_id",
+        "created": "payload.created_date_time",
+        "event_type": "payload.event_type.@ref",
+        "asset_mrid": "payload.assets.mRID",
+        "usage_point_mrid": "payload.usage_point.mRID",
+        "severity": "payload.severity",
+    }
+    errors = reader.errors
+    event = _build(message_id, fields, payload, prefix, names, errors)
+    if errors or event is None:
+        raise PayloadError(errors)
+    return [event]
+
+
+def _pick(data: dict, name: str):
+    """`data[name]`, also found as `ns2:name`."""
+    for key, value in data.items():
+        if key == name or key.rsplit(":", 1)[-1] == name:
+            return value
+    return None
+
+
+def _ref(reader: Reader, name: str) -> str:
+    value = reader.data.get(name)
+    if isinstance(value, dict):
+        value = _pick(value, "@ref") or _pick(value, "ref")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        reader.fail(name, "Expected a string or {'@ref': string}.")
+        return ""
+    return value.strip()
+
+
+def _mrid(reader: Reader, name: str) -> str:
+    value = reader.data.get(name)
+    if isinstance(value, dict):
+        value = _pick(value, "mRID")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        reader.fail(name, "Expected {'mRID': string}.")
+        return ""
+    return value.strip()
+
+
+def _build(message_id, fields, raw, path, names, errors) -> ProviderEvent | None:
+    """The ProviderEvent of one EndDeviceEvent, or None with its bad fields added to `errors`."""
+    bad: list[tuple[str, str]] = []
+    if not fields["event_id"]:
+        bad.append(("event_id", "This field is required."))
+    if not fields["event_type"]:
+        bad.append(("event_type", "This field is required."))
+    if not fields["asset_mrid"] and not fields["usage_point_mrid"]:
+        bad.append(("asset_mrid", "An asset mRID or a usage point mRID is required."))
+    limits = {"event_id": MAX_ID, "event_type": 100, "asset_mrid": 100, "usage_point_mrid": 100}
+    for key, limit in {**limits, "severity": 20}.items():
+        if len(fields[key]) > limit:
+            bad.append((key, f"At most {limit} characters."))
+    created, reason = None, "This field is required."
+    if fields["created"]:
+        created, reason = parse_timestamp(fields["created"])
+    if reason:
+        bad.append(("created", reason))
+    for key, why in bad:
+        errors.setdefault(f"{path}{names[key]}", []).append(why)
+    if bad or not message_id:
+        return None
+    return ProviderEvent(
+        provider="kaifa",
+        source_event_id=f"{message_id}/{fields['event_id']}",
+        event_time=created,
+        event_type=fields["event_type"],
+        codes=[("EndDeviceEventType", fields["event_type"])],
+        match_tiers=_tiers(fields["asset_mrid"], fields["usage_point_mrid"]),
+        columns={
+            "message_id": message_id,
+            "event_mrid": fields["event_id"],
+            "event_type_ref": fields["event_type"],
+            "asset_mrid": fields["asset_mrid"],
+            "usage_point_mrid": fields["usage_point_mrid"],
+            "severity": fields["severity"],
+            "reason": fields["reason"],
+        },
+        raw_payload=raw,
+    )
+
+
+def _tiers(asset_mrid: str, usage_point_mrid: str) -> list[list[tuple[str, str]]]:
+    tiers = []
+    if asset_mrid:
+        tiers.append([("asset_mrid", asset_mrid), ("meter_number", asset_mrid)])
+    if usage_point_mrid:
+        tiers.append([("usage_point_mrid", usage_point_mrid)])
+    return tiers
+
+
+def kaifa_from_row(row: dict) -> ProviderEvent:
+    return ProviderEvent(
+        provider="kaifa",
+        source_event_id=row["source_event_id"],
+        event_time=row["event_timestamp"],
+        event_type=row["event_type_ref"],
+        codes=[],
+        match_tiers=_tiers(row["asset_mrid"], row["usage_point_mrid"]),
+        columns={},
+        raw_payload={},
+        evidence=row["evidence"],
+    )
