@@ -1,6 +1,11 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels."""
+"""ASGI entry point: HTTP through Django, websockets through Channels, and the outage relay.
+
+The relay (outages/relay.py) starts with the server: under Daphne when its reactor runs, under
+servers that speak the ASGI lifespan protocol (uvicorn) at startup.
+"""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -8,16 +13,42 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from oms.routing import websocket_urlpatterns  # noqa: E402
 from oms.wsauth import TokenOrSessionAuthMiddleware  # noqa: E402
+from outages.relay import ensure_relay_started, stop_relay  # noqa: E402
+
+
+async def lifespan(scope, receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            ensure_relay_started()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            stop_relay()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        "lifespan": lifespan,
     }
 )
+
+
+def _start_with_daphne() -> None:
+    """Daphne has no lifespan events: start the relay when its (asyncio) reactor runs."""
+    if "daphne.server" not in sys.modules:
+        return
+    from twisted.internet import reactor
+
+    # Startup triggers fire before the asyncio loop spins; callLater runs inside it.
+    reactor.callWhenRunning(reactor.callLater, 0, ensure_relay_started)
+    reactor.addSystemEventTrigger("before", "shutdown", stop_relay)
+
+
+_start_with_daphne()

@@ -1,3 +1,5 @@
 """Websocket routes collected from the apps."""
 
-websocket_urlpatterns: list = []
+from outages.routing import websocket_urlpatterns as outage_routes
+
+websocket_urlpatterns: list = [*outage_routes]

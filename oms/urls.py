@@ -1,11 +1,31 @@
-"""Top-level routes: admin, the API of every app, schema and docs, health."""
+"""Top-level routes: admin, the API of every app, schema and docs, health, dashboard, login."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oms import views
+
 urlpatterns = [
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("topology.api.urls")),
+    path("api/", include("meters.api.urls")),
+    path("api/", include("outages.api.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path(
+        "accounts/logout/",
+        auth_views.LogoutView.as_view(next_page="/accounts/login/"),
+        name="logout",
+    ),
 ]

@@ -1,0 +1,268 @@
+"""The relay: PostgreSQL's `oms_outages` notifications → the channel layer's `outages` group.
+
+The engine announces every outage change with `pg_notify('oms_outages', {"id", "event_id",
+"kind"})`, which PostgreSQL delivers only when the transaction commits, so whichever door a
+change came through (REST, admin, a direct SQL call) it is pushed once, and a rolled-back change
+never is. The relay LISTENs on its own connection (outside Django's pool), gathers the
+notifications of a short window per outage (a storm of meter events becomes one push per outage),
+loads those outages in one query in the API's shape and sends one group message each.
+
+Every message carries `seq`, one more than the previous one. The channel layer is at-most-once,
+so a client that sees a gap asks for a fresh snapshot; a heartbeat repeats the current `seq` so a
+loss is noticed even when nothing else happens.
+
+With the in-memory layer each process relays for itself. With a shared layer (Redis) exactly one
+relay runs per deployment: each process waits on a PostgreSQL advisory lock and the holder relays;
+when its process dies the lock is released and a waiting one takes over, continuing the `seq` it
+has seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+import psycopg
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "oms_outages"
+GROUP = "outages"
+# pg_advisory_lock key of the deployment's one relay ("oms_rly" in ASCII).
+RELAY_LOCK_KEY = 0x6F6D735F726C79
+
+# When one outage changes several ways in a window, the push names the weightiest change.
+KIND_WEIGHT = {"updated": 0, "created": 1, "restored": 2, "closed": 3}
+
+
+@dataclass
+class StreamState:
+    """What this process knows of the deployment's push stream (shared by relay and consumers)."""
+
+    seq: int | None = None
+    role: str = "stopped"  # stopped | standby | leader
+
+    def observe(self, seq: int) -> None:
+        self.seq = seq
+
+
+STREAM = StreamState()
+
+
+def relay_state() -> str:
+    return STREAM.role
+
+
+def layer_is_shared(layer=None) -> bool:
+    """True when several processes share the layer (then one relay is elected per deployment)."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    return "InMemoryChannelLayer" not in backend
+
+
+def database_conninfo(alias: str = "default") -> str:
+    """libpq connection string of Django's database (the test database under pytest)."""
+    params = connections[alias].settings_dict
+    return psycopg.conninfo.make_conninfo(
+        dbname=params.get("NAME") or "",
+        user=params.get("USER") or None,
+        password=params.get("PASSWORD") or None,
+        host=params.get("HOST") or None,
+        port=str(params["PORT"]) if params.get("PORT") else None,
+        application_name="oms-outage-relay",
+    )
+
+
+def _parse(payload: str) -> tuple[int | None, str | None, str]:
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        logger.warning("relay: ignored a notification that is not JSON: %.200s", payload)
+        return None, None, "updated"
+    kind = body.get("kind") if body.get("kind") in KIND_WEIGHT else "updated"
+    pk = body.get("id")
+    return (int(pk) if pk is not None else None), body.get("event_id"), kind
+
+
+def load_outages(pks: list[int], event_ids: list[str]) -> tuple[dict, dict, dict]:
+    """The changed outages in the API's shape, keyed by pk and by event_id, and the summary."""
+    from django.db.models import Q
+
+    from outages.api.serializers import OutageSerializer, outage_summary, outages_for_api
+    from outages.models import Outage
+
+    try:
+        queryset = outages_for_api(Outage.objects.filter(Q(pk__in=pks) | Q(event_id__in=event_ids)))
+        by_pk, by_event_id = {}, {}
+        for outage in queryset:
+            shaped = dict(OutageSerializer(outage).data)
+            by_pk[outage.pk] = shaped
+            by_event_id[outage.event_id] = shaped
+        return by_pk, by_event_id, outage_summary()
+    finally:
+        # Runs in a worker thread: hand its connection back to the pool.
+        close_old_connections()
+        connections["default"].close()
+
+
+class OutageRelay:
+    def __init__(
+        self,
+        *,
+        conninfo: str | None = None,
+        layer=None,
+        elect: bool | None = None,
+        window: float | None = None,
+        heartbeat: float | None = None,
+    ):
+        self.conninfo = conninfo or database_conninfo()
+        self.layer = layer or get_channel_layer()
+        self.elect = layer_is_shared() if elect is None else elect
+        self.window = (
+            float(os.environ.get("OMS_PUSH_WINDOW_MS", 100)) / 1000 if window is None else window
+        )
+        self.heartbeat = (
+            float(os.environ.get("OMS_PUSH_HEARTBEAT_S", 5)) if heartbeat is None else heartbeat
+        )
+        self.seq = 0
+        self.pending: dict[tuple, tuple[int | None, str | None, str]] = {}
+        self.flush_lock = asyncio.Lock()
+        self.flush_task: asyncio.Task | None = None
+        self.last_sent = 0.0
+        self.leading = asyncio.Event()
+
+    async def run(self) -> None:
+        """Relay until cancelled, reconnecting with backoff when the database goes away."""
+        backoff = 0.5
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    await self._serve()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    logger.warning("relay: %s; reconnecting in %.1fs", exc, backoff)
+                STREAM.role = "stopped"
+                self.leading.clear()
+                if time.monotonic() - started > 30:
+                    backoff = 0.5
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+        finally:
+            STREAM.role = "stopped"
+            self.leading.clear()
+            if self.flush_task is not None:
+                self.flush_task.cancel()
+
+    async def _serve(self) -> None:
+        async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+            if self.elect:
+                STREAM.role = "standby"
+                # Blocks until the deployment's relay (if any) goes away.
+                await conn.execute("SELECT pg_advisory_lock(%s)", [RELAY_LOCK_KEY])
+            await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            STREAM.role = "leader"
+            # Continue the stream this process has seen, so clients of a failed-over relay
+            # go on without a resync when nothing was lost.
+            self.seq = STREAM.seq or 0
+            logger.info("relay: leading (elected=%s, seq=%s)", self.elect, self.seq)
+            self.leading.set()
+            await self._send_heartbeat()
+            while True:
+                async for note in conn.notifies(timeout=self.heartbeat):
+                    self.collect(note.payload)
+                if time.monotonic() - self.last_sent >= self.heartbeat:
+                    await self._send_heartbeat()
+
+    def collect(self, payload: str) -> None:
+        """Remember a notification; the first of a window schedules the flush."""
+        pk, event_id, kind = _parse(payload)
+        if pk is None and not event_id:
+            return
+        key = ("pk", pk) if pk is not None else ("event_id", event_id)
+        previous = self.pending.get(key)
+        if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
+            self.pending[key] = (pk, event_id, kind)
+        if self.flush_task is None or self.flush_task.done():
+            self.flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.window)
+        try:
+            await self.flush()
+        except Exception:
+            logger.exception("relay: a push failed")
+
+    async def flush(self) -> int:
+        """Push every pending outage (one message each, in order); return how many."""
+        async with self.flush_lock:
+            batch, self.pending = list(self.pending.values()), {}
+            if not batch:
+                return 0
+            pks = [pk for pk, _, _ in batch if pk is not None]
+            event_ids = [event_id for _, event_id, _ in batch if event_id]
+            by_pk, by_event_id, summary = await sync_to_async(load_outages, thread_sensitive=False)(
+                pks, event_ids
+            )
+            sent = 0
+            for pk, event_id, kind in batch:
+                outage = by_pk.get(pk) if pk is not None else None
+                outage = outage or by_event_id.get(event_id)
+                if outage is None:
+                    # Gone from the table (deleted): tell the screens to drop it.
+                    if not event_id:
+                        continue
+                    outage, kind = {"event_id": event_id, "status": "deleted"}, "closed"
+                await self._send(
+                    {
+                        "type": "outage.event",
+                        "event": f"outage.{kind}",
+                        "outage": outage,
+                        "summary": summary,
+                    }
+                )
+                sent += 1
+            return sent
+
+    async def _send(self, message: dict) -> None:
+        self.seq += 1
+        STREAM.observe(self.seq)
+        self.last_sent = time.monotonic()
+        await self.layer.group_send(GROUP, {**message, "seq": self.seq})
+
+    async def _send_heartbeat(self) -> None:
+        self.last_sent = time.monotonic()
+        STREAM.observe(self.seq)
+        await self.layer.group_send(GROUP, {"type": "outage.heartbeat", "seq": self.seq})
+
+
+_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+def relay_enabled() -> bool:
+    return os.environ.get("OMS_RELAY", "on").strip().lower() not in {"0", "off", "false", "no"}
+
+
+def ensure_relay_started() -> asyncio.Task | None:
+    """Start this process's relay on the running loop once (OMS_RELAY=off disables it)."""
+    if not relay_enabled():
+        return None
+    loop = asyncio.get_running_loop()
+    task = _tasks.get(loop)
+    if task is None or task.done():
+        task = _tasks[loop] = loop.create_task(OutageRelay().run(), name="oms-outage-relay")
+    return task
+
+
+def stop_relay() -> None:
+    for task in _tasks.values():
+        task.cancel()
+    _tasks.clear()

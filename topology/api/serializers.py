@@ -1,0 +1,83 @@
+"""Devices as the API shows them: codes, names, location and the meters they feed, by status."""
+
+from rest_framework import serializers
+
+from topology.models import DistributionPoint, Feeder, Substation
+
+
+class MeterCountsField(serializers.Field):
+    """`{"total", "on", "off", "unknown"}` from the annotations of `with_meter_counts()`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, device):
+        return {
+            "total": device.meters_total,
+            "on": device.meters_on,
+            "off": device.meters_off,
+            "unknown": device.meters_unknown,
+        }
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    location_lat = serializers.FloatField(read_only=True)
+    location_lng = serializers.FloatField(read_only=True)
+    meters = MeterCountsField()
+
+
+class SubstationSerializer(DeviceSerializer):
+    code = serializers.CharField(source="substation_id", read_only=True)
+
+    class Meta:
+        model = Substation
+        fields = [
+            "code",
+            "name",
+            "status",
+            "region_code",
+            "voltage_level",
+            "location_lat",
+            "location_lng",
+            "meters",
+        ]
+
+
+class FeederSerializer(DeviceSerializer):
+    code = serializers.CharField(source="feeder_id", read_only=True)
+    substation = serializers.CharField(source="substation.substation_id", read_only=True)
+
+    class Meta:
+        model = Feeder
+        fields = [
+            "code",
+            "name",
+            "status",
+            "substation",
+            "capacity_kva",
+            "location_lat",
+            "location_lng",
+            "meters",
+        ]
+
+
+class DistributionPointSerializer(DeviceSerializer):
+    code = serializers.CharField(source="dp_id", read_only=True)
+    feeder = serializers.CharField(source="feeder.feeder_id", read_only=True)
+    substation = serializers.CharField(source="feeder.substation.substation_id", read_only=True)
+
+    class Meta:
+        model = DistributionPoint
+        fields = [
+            "code",
+            "name",
+            "status",
+            "feeder",
+            "substation",
+            "building_id",
+            "location_lat",
+            "location_lng",
+            "meters",
+        ]
