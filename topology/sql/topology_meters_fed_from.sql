@@ -15,11 +15,7 @@ BEGIN
     SELECT m.id, m.meter_number, m.communication_status, m.power_status, m.last_communication,
            c.customer_id, m.location_lat, m.location_lng
       FROM oms_meters m LEFT JOIN oms_customers c ON c.id = m.customer_id
-     WHERE m.status = 'active'
-       AND CASE _scope WHEN 'substation' THEN m.substation_id = _device
-                       WHEN 'feeder' THEN m.feeder_id = _device
-                       WHEN 'dp' THEN m.dp_id = _device
-                       ELSE m.id = _device END
+     WHERE m.id = ANY (topology_device_meter_ids(_scope, _device))
      ORDER BY m.meter_number;
 END;
 $$;
