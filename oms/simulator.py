@@ -1318,7 +1318,6 @@ def evaluate(
     by_key: dict[tuple[str, str], list[EngineOutage]] = defaultdict(list)
     for o in outages:
         by_key[o.key()].append(o)
-    truth_keys = {f.key() for f in storm.faults}
     matched: set[str] = set()
 
     for f in storm.faults:
@@ -1357,11 +1356,22 @@ def evaluate(
             q.restore_event_time.append((o.actual_restoration_time - end).total_seconds())
         if watcher and post and f.index in post.fault_acked and f.key() in watcher.first_seen:
             q.detect_wall.append(max(0.0, watcher.first_seen[f.key()] - post.fault_acked[f.index]))
-    q.false_outages = [
-        o
-        for o in outages
-        if o.event_id not in matched and not (o.key() in truth_keys and o.event_type == "momentary")
-    ]
+    # Momentary outages inside a blip (the engine may record a blip meter by meter) belong to it.
+    blip_meters = {n: f for f in storm.faults if f.kind == MOMENTARY for n in f.meters}
+    blip_devices = {f.key(): f for f in storm.faults if f.kind == MOMENTARY}
+    fragments: dict[int, int] = Counter()
+    for o in outages:
+        if o.event_id in matched or o.event_type != "momentary":
+            continue
+        blip = blip_devices.get(o.key()) or (o.scope == "meter" and blip_meters.get(o.device))
+        if blip:
+            matched.add(o.event_id)
+            fragments[blip.index] += 1
+    q.momentary_recorded += sum(
+        1 for i in fragments if not any(o.event_type == "momentary" for o in
+                                        by_key.get(storm.faults[i].key(), []))
+    )  # fmt: skip
+    q.false_outages = [o for o in outages if o.event_id not in matched]
 
     # Meter states: every meter the storm touched, and any other meter left off.
     numbers = sorted(storm.expected_state)
