@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("ingest.api.urls")),
     path("api/", include("topology.api.urls")),
     path("api/", include("meters.api.urls")),
     path("api/", include("outages.api.urls")),

@@ -10,24 +10,18 @@ from ingest.parsers.common import PayloadError, Reader, require_object, unwrap
 
 OWN_KEYS = ("eventType", "substationId", "alarmType")
 
+# The same words as the SQL function ingest_normalized_severity; anything else is "medium".
 SEVERITY = {
+    "critical": "critical",
+    "emergency": "critical",
+    "fatal": "critical",
+    "high": "high",
+    "major": "high",
+    "severe": "high",
     "low": "low",
     "minor": "low",
     "info": "low",
-    "informational": "low",
-    "warning": "medium",
-    "medium": "medium",
-    "moderate": "medium",
-    "normal": "medium",
-    "high": "high",
-    "major": "high",
-    "critical": "critical",
-    "severe": "critical",
-    "emergency": "critical",
-    "1": "low",
-    "2": "medium",
-    "3": "high",
-    "4": "critical",
+    "warning": "low",
 }
 
 
@@ -38,13 +32,22 @@ def parse_scada(payload) -> dict:
     event = require_object(event, prefix.rstrip(".") or "body")
     reader = Reader(event, prefix)
     clean = dict(event)
-    clean["eventType"] = reader.text("eventType", required=True)
+    event_type = reader.text("eventType")
+    if event_type or "eventType" in event:
+        clean["eventType"] = event_type
     clean["substationId"] = reader.text("substationId", required=True, max_length=50)
-    for name, length in (("alarmType", 100), ("feederId", 50), ("mainStationId", 50)):
+    # Lengths keep the composed natural key within source_event_id's 300 characters.
+    for name, length in (("alarmType", 64), ("feederId", 50), ("mainStationId", 50)):
         value = reader.text(name, max_length=length, ids=True)
         if value or name in event:
             clean[name] = value
-    if "eventId" in event:
+    if (
+        not event_type
+        and not clean.get("alarmType")
+        and not reader.errors.get(reader.path("eventType"))
+    ):
+        reader.fail("eventType", "eventType (or a legacy alarmType) is required.")
+    if event.get("eventId") is not None:
         clean["eventId"] = reader.text("eventId", required=True, max_length=200, ids=True)
     reader.text("reason", max_length=10_000)
     if reader.timestamp("timestamp") is not None:
@@ -53,16 +56,10 @@ def parse_scada(payload) -> dict:
     if voltage is not None:
         clean["voltage"] = voltage
     severity = event.get("severity")
-    if severity not in (None, ""):
-        normalized = (
-            SEVERITY.get(str(severity).strip().lower())
-            if not isinstance(severity, bool | dict | list)
-            else None
-        )
-        if normalized is None:
-            reader.fail("severity", "Expected one of low, medium, high, critical.")
-        else:
-            clean["severity"] = normalized
+    if isinstance(severity, str | int) and not isinstance(severity, bool):
+        clean["severity"] = SEVERITY.get(str(severity).strip().lower(), "medium")
+    elif severity is not None:
+        reader.fail("severity", "Expected a string such as low, medium, high or critical.")
     coordinates = reader.child("coordinates")
     if coordinates is not None:
         clean["coordinates"] = {

@@ -1,0 +1,320 @@
+"""The ingest path every door uses (single and batch endpoints, broker consumers, admin replay).
+
+Set-based: one INSERT … ON CONFLICT (source_event_id) DO NOTHING for all raw rows, one query per
+identifier kind to find the meters, one `apply_meter_evidence` call for every matched meter, one
+UPDATE of the raw rows. A re-delivery (same natural key) applies nothing and gets back the answer
+stored when the event was first seen. SCADA goes through the seed's SQL function, which stores
+and applies the event itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, connection, transaction
+
+from ingest.matching import resolve_meters
+from ingest.models import (
+    CallCenterTicket,
+    Evidence,
+    KaifaEvent,
+    OnuEvent,
+    ProcessingStatus,
+    ScadaEvent,
+)
+from ingest.parsers import (
+    PayloadError,
+    ProviderEvent,
+    call_center_from_row,
+    kaifa_from_row,
+    onu_from_row,
+)
+from ingest.vocabulary import classify, load_vocabulary
+from outages import sqlfuncs
+
+RAW_MODELS = {
+    "scada": ScadaEvent,
+    "onu": OnuEvent,
+    "kaifa": KaifaEvent,
+    "call_center": CallCenterTicket,
+}
+FROM_ROW = {"onu": onu_from_row, "kaifa": kaifa_from_row, "call_center": call_center_from_row}
+# Columns the database fills or the apply step sets after the insert.
+_LATER_COLUMNS = {"id", "received_at", "processed_at", "outage_event_id", "answer"}
+REPLAY_CHUNK = 5000
+STATUSES = tuple(ProcessingStatus.values)
+
+
+@dataclass
+class IngestOutcome:
+    """Answers in input order (re-deliveries carry duplicate=true) and the counts."""
+
+    answers: list[dict]
+    new: int = 0
+    duplicates: int = 0
+    statuses: Counter = field(default_factory=Counter)
+
+
+def _counts(answers: list[dict]) -> IngestOutcome:
+    outcome = IngestOutcome(answers)
+    for answer in answers:
+        if answer["duplicate"]:
+            outcome.duplicates += 1
+        else:
+            outcome.new += 1
+            outcome.statuses[answer["status"]] += 1
+    return outcome
+
+
+def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
+    """Store and apply parsed ONU, KAIFA or call-center events in one transaction."""
+    model = RAW_MODELS[provider]
+    with transaction.atomic():
+        classify(events, load_vocabulary(provider))
+        # The first of several events with one key in a batch wins; the rest are re-deliveries.
+        unique: dict[str, ProviderEvent] = {}
+        for event in events:
+            unique.setdefault(event.source_event_id, event)
+        stored = _insert_raw_rows(model, sorted(unique.values(), key=lambda e: e.source_event_id))
+        fresh = [(stored[key], event) for key, event in unique.items() if key in stored]
+        fresh_answers = _apply(provider, model, fresh)
+        earlier = _stored_answers(provider, model, [k for k in unique if k not in stored])
+    answers, answered = [], set()
+    for event in events:
+        key = event.source_event_id
+        if key in fresh_answers and key not in answered:
+            answers.append(fresh_answers[key])
+            answered.add(key)
+        else:
+            answers.append({**(fresh_answers.get(key) or earlier[key]), "duplicate": True})
+    return _counts(answers)
+
+
+def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, dict]]:
+    """Store and apply validated SCADA events through the seed's SQL function, in order.
+
+    Returns the outcome of the events applied and, by index, the ones the database refused
+    (each in its own savepoint, so a refused event leaves the others applied).
+    """
+    answers, refused = [], {}
+    with transaction.atomic():
+        for index, event in enumerate(events):
+            try:
+                with transaction.atomic():
+                    answers.append(sqlfuncs.insert_scada_event_with_meter_check(event))
+            except DatabaseError as error:
+                refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}
+    return _counts(answers), refused
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _raw_columns(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.column not in _LATER_COLUMNS]
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _insert_raw_rows(model, events: list[ProviderEvent]) -> dict[str, int]:
+    """INSERT the events' raw rows, skipping keys already stored; {source_event_id: pk} of new."""
+    if not events:
+        return {}
+    columns = _raw_columns(model)
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in columns)
+    record = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in columns)
+    defaults = {f.column: f.get_default() for f in columns}
+    rows = []
+    for event in events:
+        row = {
+            **defaults,
+            **event.columns,
+            "source_event_id": event.source_event_id,
+            "event_timestamp": event.event_time,
+            "evidence": event.evidence,
+            # Provisional; the apply step sets the outcome in the same transaction.
+            "processing_status": (
+                ProcessingStatus.IGNORED
+                if event.evidence == Evidence.NONE
+                else ProcessingStatus.UNMATCHED
+            ),
+            "raw_payload": event.raw_payload,
+        }
+        rows.append({key: _jsonable(value) for key, value in row.items()})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names})"
+            f" SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"
+            " ON CONFLICT (source_event_id) DO NOTHING RETURNING source_event_id, id",
+            [json.dumps(rows)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _stored_answers(provider: str, model, keys: list[str]) -> dict[str, dict]:
+    """The answers given when these already-stored events were first seen."""
+    if not keys:
+        return {}
+    rows = model.objects.filter(source_event_id__in=keys).values_list(
+        "source_event_id", "answer", "processing_status", "outage_event__event_id"
+    )
+    answers = {}
+    for key, answer, status, outage in rows:
+        answers[key] = answer or {
+            "provider": provider,
+            "source_event_id": key,
+            "duplicate": True,
+            "status": status,
+            "meters": {"total": 0, "off": 0, "on": 0, "unknown": 0},
+            "outage_event_id": outage,
+            "outage_event_ids": [outage] if outage else [],
+        }
+    return answers
+
+
+def _apply(provider: str, model, pairs: list[tuple[int, ProviderEvent]]) -> dict[str, dict]:
+    """Apply stored raw events (pk, event) through the engine; record and return their answers."""
+    if not pairs:
+        return {}
+    events = [event for _, event in pairs]
+    concerned = resolve_meters(events)
+    evidence_rows = [
+        {
+            "meter_id": meter_id,
+            "evidence": event.evidence,
+            "event_time": event.event_time,
+            "provider": provider,
+            "source_event_id": event.source_event_id,
+            "event_type": event.event_type,
+        }
+        for event, meters in zip(events, concerned, strict=True)
+        if event.evidence != Evidence.NONE
+        for meter_id in meters
+    ]
+    applied = {}
+    if evidence_rows:
+        for row in sqlfuncs.apply_meter_evidence(evidence_rows):
+            applied[(row["source_event_id"], row["meter_id"])] = row
+    current = _current_power_status(
+        {
+            meter_id
+            for event, meters in zip(events, concerned, strict=True)
+            for meter_id in meters
+            if (event.source_event_id, meter_id) not in applied
+        }
+    )
+    outage_pks = _outage_pks({row["outage_event_id"] for row in applied.values()})
+    answers, updates = {}, []
+    for (pk, event), meters in zip(pairs, concerned, strict=True):
+        if event.evidence == Evidence.NONE:
+            status = ProcessingStatus.IGNORED
+        elif not meters:
+            status = ProcessingStatus.UNMATCHED
+        else:
+            status = ProcessingStatus.PROCESSED
+        counts = {"total": len(meters), "off": 0, "on": 0, "unknown": 0}
+        outages: list[str] = []
+        for meter_id in meters:
+            row = applied.get((event.source_event_id, meter_id))
+            power = row["power_status"] if row else current.get(meter_id, "unknown")
+            counts[power if power in counts else "unknown"] += 1
+            if row and row.get("outage_event_id") and row["outage_event_id"] not in outages:
+                outages.append(row["outage_event_id"])
+        answer = {
+            "provider": provider,
+            "source_event_id": event.source_event_id,
+            "duplicate": False,
+            "status": status,
+            "meters": counts,
+            "outage_event_id": outages[0] if outages else None,
+            "outage_event_ids": outages,
+        }
+        answers[event.source_event_id] = answer
+        updates.append(
+            {
+                "id": pk,
+                "status": status,
+                "outage": outage_pks.get(outages[0]) if outages else None,
+                "answer": answer,
+            }
+        )
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET processing_status = r.status, outage_event_id = r.outage,"
+            " answer = r.answer,"
+            " processed_at = CASE WHEN r.status = 'unmatched' THEN NULL ELSE now() END"
+            " FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, status text, outage bigint,"
+            " answer jsonb) WHERE t.id = r.id",
+            [json.dumps(updates)],
+        )
+    return answers
+
+
+def _current_power_status(meter_ids: set[int]) -> dict[int, str]:
+    if not meter_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, power_status FROM oms_meters WHERE id = ANY(%s)", [sorted(meter_ids)]
+        )
+        return dict(cursor.fetchall())
+
+
+def _outage_pks(event_ids: set[str | None]) -> dict[str, int]:
+    event_ids = {event_id for event_id in event_ids if event_id}
+    if not event_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, id FROM oms_outage_events WHERE event_id = ANY(%s)",
+            [sorted(event_ids)],
+        )
+        return dict(cursor.fetchall())
+
+
+def replay_unmatched(provider: str | None = None, ids: list[int] | None = None) -> dict:
+    """Apply again the stored events that matched nothing, now that the registry may know them.
+
+    `provider` and `ids` (raw row keys of that provider) narrow the replay. Rows another replay
+    is working on are skipped, not waited for.
+    """
+    if ids is not None and provider is None:
+        raise PayloadError({"provider": ["Required when ids are given."]})
+    providers = [provider] if provider else list(RAW_MODELS)
+    report = {"replayed": 0, "processed": 0, "ignored": 0, "unmatched": 0, "providers": {}}
+    for name in providers:
+        counts = Counter()
+        model = RAW_MODELS[name]
+        last_pk = 0
+        while True:
+            with transaction.atomic():
+                rows = model.objects.select_for_update(skip_locked=True).filter(
+                    processing_status=ProcessingStatus.UNMATCHED, pk__gt=last_pk
+                )
+                if ids is not None:
+                    rows = rows.filter(pk__in=ids)
+                rows = list(rows.order_by("pk").values()[:REPLAY_CHUNK])
+                if not rows:
+                    break
+                last_pk = rows[-1]["id"]
+                if name == "scada":
+                    statuses = [
+                        sqlfuncs.apply_stored_scada_event(row["id"])["status"] for row in rows
+                    ]
+                else:
+                    pairs = [(row["id"], FROM_ROW[name](row)) for row in rows]
+                    statuses = [a["status"] for a in _apply(name, model, pairs).values()]
+            counts.update(statuses)
+            counts["replayed"] += len(rows)
+        report["providers"][name] = dict(counts)
+        for key in ("replayed", "processed", "ignored", "unmatched"):
+            report[key] += counts[key]
+    return report
