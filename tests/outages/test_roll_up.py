@@ -1,0 +1,81 @@
+"""Roll-up prediction from AMI last gasps and customer calls (issue 4)."""
+
+from outages.models import Outage
+from tests.outages.engine_helpers import (
+    active_outages,
+    at,
+    loss_of_voltage,
+    meter_evidence,
+    meter_numbers,
+    power,
+)
+
+DP001 = meter_numbers(1, 20)
+DP002 = meter_numbers(21, 40)
+
+
+def test_nine_last_gasps_stay_meter_outages(grid):
+    meter_evidence(DP001[:9], "off", at(0))
+
+    outages = active_outages()
+    assert [o.scope for o in outages] == ["meter"] * 9
+    assert set(power(DP001[9:]).values()) == {"unknown"}
+
+
+def test_half_of_a_dps_meters_inside_the_window_make_one_dp_outage(grid):
+    for n, number in enumerate(DP001[:10]):
+        meter_evidence([number], "off", at(minutes=n))
+
+    (outage,) = active_outages()
+    assert (outage.scope, outage.dp.dp_id) == ("dp", "DP001")
+    # every meter of the DP counts as affected and is inferred off
+    assert set(power(DP001).values()) == {"off"}
+    assert (outage.affected_meters_count, outage.affected_customers_count) == (20, 20)
+    assert outage.first_detected_at == at(0)
+    assert outage.sources.count() == 10
+    assert round(float(outage.confidence_score), 3) == round(1 - 0.2**10, 3)
+    merged = Outage.objects.filter(status="merged")
+    assert merged.count() == 10
+    assert {m.merged_into_id for m in merged} == {outage.id}
+    assert outage.timeline.filter(event_type="rolled_up").exists()
+
+
+def test_gasps_outside_the_window_do_not_roll_up(grid):
+    meter_evidence(DP001[:5], "off", at(0))
+    meter_evidence(DP001[5:10], "off", at(minutes=30))
+
+    assert {o.scope for o in active_outages()} == {"meter"}
+
+
+def test_two_dps_out_make_one_feeder_outage_not_two(grid):
+    meter_evidence(DP001[:10], "off", at(0))
+    meter_evidence(DP002[:10], "off", at(minutes=2))
+
+    (outage,) = active_outages()
+    assert (outage.scope, outage.feeder.feeder_id) == ("feeder", "FD001")
+    assert outage.affected_meters_count == 40
+    assert set(power(DP001 + DP002).values()) == {"off"}
+    assert outage.sources.count() == 20
+    assert Outage.objects.filter(scope="dp", status="merged").count() == 2
+    # evidence arriving later joins the feeder outage
+    meter_evidence(DP002[10:11], "off", at(minutes=3), key="late")
+    assert [o.id for o in active_outages()] == [outage.id]
+    assert outage.sources.count() == 21
+
+
+def test_a_lone_ticket_is_a_low_confidence_meter_outage_absorbed_by_scada(grid):
+    meter_evidence(["M40000001"], "report", at(0), provider="call_center")
+
+    (ticket,) = active_outages()
+    assert (ticket.scope, float(ticket.confidence_score)) == ("meter", 0.4)
+    assert power(["M40000001"]) == {"M40000001": "unknown"}
+
+    answer = loss_of_voltage("FD001", at(minutes=1))
+
+    (outage,) = active_outages()
+    assert outage.event_id == answer["outage_event_id"]
+    assert outage.scope == "feeder"
+    assert set(outage.sources.values_list("source_type", flat=True)) == {"scada", "call_center"}
+    assert outage.first_detected_at == at(0)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.merged_into_id) == ("merged", outage.id)
