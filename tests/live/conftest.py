@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -101,3 +102,18 @@ def operator(db):
     from django.contrib.auth.models import User
 
     return User.objects.create_user("operator", password="wall-screen-1", is_staff=True)
+
+
+@pytest.fixture
+async def relay():
+    """This process's relay on the test database, a 20 ms window, no election (in-memory)."""
+    from outages.relay import STREAM, OutageRelay
+
+    STREAM.seq = None
+    instance = OutageRelay(window=0.02, heartbeat=30, elect=False)
+    task = asyncio.create_task(instance.run())
+    await asyncio.wait_for(instance.leading.wait(), 10)
+    yield instance
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
