@@ -475,6 +475,7 @@ def build_storm(
     late_share: float = 0.1,
     call_share: float = 0.1,
     power_up_share: float = 1.0,
+    dp_evidence_floor: float = 0.0,
     envelope_share: float = 0.3,
     storm_minutes: float = 20.0,
     time_scale: float = 1.0,
@@ -492,7 +493,9 @@ def build_storm(
 
     Last gasps: `last_gasp_share` of the affected ONUs and KAIFA meters send one, each delivered
     1 to `max_repeats` times (re-deliveries of the same message, or retransmissions with a new id a
-    few minutes later); `late_share` of messages arrive 2 to 30 minutes late, so out of order.
+    few minutes later); `dp_evidence_floor` > 0 tops the gasps of a DP fault up until they cover
+    that share of its meters (a test that wants every DP fault provable sets it). `late_share`
+    of messages arrive 2 to 30 minutes late, so out of order.
     Tickets: `call_share` of the affected customers call (some twice). Durations are multiplied
     by `time_scale` (message latencies are not). Times are seconds after `start`; by default the
     storm ends five minutes before now, so no event is in the future.
@@ -588,12 +591,21 @@ def build_storm(
                 out.append(("kaifa", m))
         return out
 
-    def last_gasps(meters, t0, fault, latest, share, phase=OUTAGE_PHASE):
-        for provider, ref in reporters(meters):
-            if rng.random() < share:
-                t = t0 + rng.uniform(0.05, 2.0)
-                copies = _repeat_count(rng, max_repeats)
-                deliver(provider, "lg", ref, t, fault, phase, copies, latest)
+    def last_gasps(meters, t0, fault, latest, share, floor=0.0):
+        """`share` of the reporters gasp; at least `floor` of the meters are covered."""
+        chosen, silent = [], []
+        for reporter in reporters(meters):
+            (chosen if rng.random() < share else silent).append(reporter)
+        covered = sum(len(onus[r]) if p == "onu" else 1 for p, r in chosen)
+        rng.shuffle(silent)
+        while silent and covered < floor * len(meters):
+            p, r = silent.pop()
+            chosen.append((p, r))
+            covered += len(onus[r]) if p == "onu" else 1
+        for provider, ref in chosen:
+            t = t0 + rng.uniform(0.05, 2.0)
+            copies = _repeat_count(rng, max_repeats)
+            deliver(provider, "lg", ref, t, fault, OUTAGE_PHASE, copies, latest)
 
     def power_ups(meters, t0, fault, spread=60.0):
         for provider, ref in reporters(meters):
@@ -682,7 +694,8 @@ def build_storm(
             state_changes.append((t1, m.number, "on"))
         if scope == "feeder":
             scada("lov", device, t0 + rng.uniform(0.05, 0.5), fault.index, OUTAGE_PHASE)
-        last_gasps(meters, t0, fault.index, t1 - 1, last_gasp_share)
+        floor = dp_evidence_floor if scope == "dp" else 0.0
+        last_gasps(meters, t0, fault.index, t1 - 1, last_gasp_share, floor)
         if kind == SUSTAINED:
             tickets(meters, t0, t1, fault.index)
         if scope == "feeder":
@@ -708,7 +721,8 @@ def build_storm(
                 stay_out.update(m.number for m in out)
                 for m in out:
                     state_changes.append((tn, m.number, "off"))
-                last_gasps(out, tn, child.index, None, max(last_gasp_share, 0.75))
+                share = max(last_gasp_share, 0.75)
+                last_gasps(out, tn, child.index, None, share, dp_evidence_floor)
                 tickets(out, tn, None, child.index)
         if kind == SUSTAINED and nested_meter_budget > 0:
             for dp in dps_of(scope, device):
@@ -1062,14 +1076,15 @@ def post_storm(
     progress: Callable[[str], None] = lambda message: None,
     progress_every: float = 10.0,
 ) -> PostResult:
-    """Send the storm through `send` in arrival order, `concurrency` batches in flight.
+    """Send the storm through `send` in arrival order, `concurrency` batches in flight (one:
+    in the calling thread, as a test needs).
 
     429/503 answers and connection errors are retried (same batch, so the same natural keys)
     after `Retry-After` or a short backoff; other non-2xx answers are recorded as failures.
     """
     import queue
 
-    result = PostResult()
+    result = PostResult(started_at=time.perf_counter())
     lock = threading.Lock()
     work: queue.Queue = queue.Queue(maxsize=concurrency * 2)
     stop = object()
@@ -1110,8 +1125,14 @@ def post_storm(
                 else:
                     result.failures.append((batch.provider, status, payload))
 
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, concurrency))]
-    result.started_at = time.perf_counter()
+    if concurrency <= 1:  # in the calling thread: its database connection, its transaction
+        for batch in batches(storm, batch_size=batch_size, window=window):
+            work.put(batch)
+            work.put(stop)
+            worker()
+        result.seconds = time.perf_counter() - result.started_at
+        return result
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     for t in threads:
         t.start()
     last_report = result.started_at
