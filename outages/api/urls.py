@@ -1,10 +1,20 @@
 """Routes of the outages API (included under /api/)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from outages.api.lifecycle import OutageTransitionView, ReliabilityView
 from outages.api.views import OutageViewSet
 
 router = SimpleRouter()
 router.register("outages", OutageViewSet, basename="outage")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "outages/<str:event_id>/transition/",
+        OutageTransitionView.as_view(),
+        name="outage-transition",
+    ),
+    path("reliability/", ReliabilityView.as_view(), name="reliability"),
+    *router.urls,
+]

@@ -28,7 +28,9 @@ def test_loss_of_voltage_turns_off_only_the_feeders_meters_and_opens_one_outage(
     assert "SS001" in outage.root_cause
     assert (outage.affected_meters_count, outage.affected_customers_count) == (40, 40)
     assert outage.confidence_score == 1
-    assert MeterStatusEvent.objects.filter(previous_status="unknown", new_status="off").count() == 40
+    assert (
+        MeterStatusEvent.objects.filter(previous_status="unknown", new_status="off").count() == 40
+    )
 
 
 def test_redelivery_changes_nothing(grid):
