@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 
 _SELECTS = {
@@ -55,4 +57,9 @@ class UnmatchedEvents:
                 f"{self._union()} ORDER BY received_at DESC, provider, id DESC LIMIT %s OFFSET %s",
                 [None if stop is None else stop - start, start],
             )
-            return [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+            rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        for row in rows:
+            # Django hands jsonb back as text to raw cursors.
+            if isinstance(row["identifiers"], str):
+                row["identifiers"] = json.loads(row["identifiers"])
+        return rows

@@ -1,0 +1,141 @@
+"""Admin for data stewards: raw provider events (read-only, searchable, unmatched ones replayable),
+provider vocabularies (editable), and API tokens (prefix and scopes shown, the key only once)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
+
+from ingest import actions
+from ingest.models import (
+    ApiToken,
+    CallCenterTicket,
+    KaifaEvent,
+    OnuEvent,
+    ProcessingStatus,
+    ScadaEvent,
+    Scope,
+    VocabularyTerm,
+)
+from ingest.tokens import hash_key
+
+
+@admin.action(description="Replay the selected unmatched events")
+def replay_selected(modeladmin, request, queryset):
+    provider = next(name for name, model in actions.RAW_MODELS.items() if model is queryset.model)
+    ids = list(
+        queryset.filter(processing_status=ProcessingStatus.UNMATCHED).values_list("pk", flat=True)
+    )
+    if not ids:
+        modeladmin.message_user(request, "None of the selected events is unmatched.", messages.INFO)
+        return
+    report = actions.replay_unmatched(provider=provider, ids=ids)
+    modeladmin.message_user(
+        request,
+        f"Replayed {report['replayed']}: {report['processed']} processed, "
+        f"{report['ignored']} ignored, {report['unmatched']} still unmatched.",
+        messages.SUCCESS if report["processed"] else messages.WARNING,
+    )
+
+
+class RawEventAdmin(admin.ModelAdmin):
+    """Raw events are evidence: nobody edits them; unmatched ones can be replayed."""
+
+    date_hierarchy = "event_timestamp"
+    list_filter = ["processing_status", "evidence"]
+    search_fields = ["source_event_id"]
+    raw_id_fields = ["outage_event"]
+    list_select_related = ["outage_event"]
+    show_full_result_count = False
+    actions = [replay_selected]
+    common_display = ["source_event_id", "event_timestamp", "evidence", "processing_status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="outage")
+    def outage(self, obj):
+        return obj.outage_event.event_id if obj.outage_event_id else "—"
+
+
+@admin.register(ScadaEvent)
+class ScadaEventAdmin(RawEventAdmin):
+    list_display = [*RawEventAdmin.common_display, "event_type", "substation_id", "feeder_id"]
+    list_display += ["outage"]
+    list_filter = [*RawEventAdmin.list_filter, "event_type", "severity"]
+    search_fields = ["source_event_id", "substation_id", "feeder_id"]
+
+
+@admin.register(OnuEvent)
+class OnuEventAdmin(RawEventAdmin):
+    list_display = [*RawEventAdmin.common_display, "event_type", "onu_id", "outage"]
+    list_filter = [*RawEventAdmin.list_filter, "event_type"]
+    search_fields = ["source_event_id", "onu_id", "onu_serial"]
+
+
+@admin.register(KaifaEvent)
+class KaifaEventAdmin(RawEventAdmin):
+    list_display = [*RawEventAdmin.common_display, "event_type_ref", "asset_mrid", "outage"]
+    list_filter = [*RawEventAdmin.list_filter, "event_type_ref"]
+    search_fields = ["source_event_id", "message_id", "asset_mrid", "usage_point_mrid"]
+
+
+@admin.register(CallCenterTicket)
+class CallCenterTicketAdmin(RawEventAdmin):
+    list_display = [*RawEventAdmin.common_display, "meter_number", "phone", "outage"]
+    search_fields = ["source_event_id", "meter_number", "phone", "intake_id"]
+
+
+@admin.register(VocabularyTerm)
+class VocabularyTermAdmin(admin.ModelAdmin):
+    list_display = ["provider", "field", "code", "evidence", "description"]
+    list_filter = ["provider", "field", "evidence"]
+    list_editable = ["evidence"]
+    search_fields = ["code", "description"]
+
+
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scopes", "is_active"]
+
+
+@admin.action(description="Deactivate the selected tokens")
+def deactivate_tokens(modeladmin, request, queryset):
+    queryset.update(is_active=False)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """A new token's key is shown once, in the confirmation message; only its hash is kept."""
+
+    form = ApiTokenForm
+    list_display = ["name", "prefix", "scopes", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    actions = [deactivate_tokens]
+
+    def save_model(self, request, obj, form, change):
+        obj.scopes = sorted(set(form.cleaned_data.get("scopes") or []))
+        if not change:
+            key = secrets.token_urlsafe(32)
+            obj.key_hash, obj.prefix = hash_key(key), key[:8]
+            self.message_user(
+                request,
+                f"Token {obj.name!r} created. Its key, shown only now: {key}",
+                messages.WARNING,
+            )
+        super().save_model(request, obj, form, change)
