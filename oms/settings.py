@@ -117,7 +117,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_POOL_MAX", 50)}]
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_POOL_MAX", 50)}],
+                # Pub/sub ignores Redis database numbers: deployments sharing a Redis need this.
+                "prefix": os.environ.get("REDIS_PREFIX", "asgi"),
             },
         }
     }

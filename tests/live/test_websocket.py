@@ -19,7 +19,7 @@ from tests.live.helpers import (
     session_cookie,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 async def test_nobody_is_closed_with_4401():
