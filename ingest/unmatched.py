@@ -6,21 +6,29 @@ import json
 
 from django.db import connection
 
-_SELECTS = {
-    "scada": "SELECT 'scada' AS provider, id, source_event_id, event_type, evidence,"
-    " event_timestamp, received_at, jsonb_build_object('substationId', substation_id,"
-    " 'feederId', feeder_id) AS identifiers FROM scada_events",
-    "onu": "SELECT 'onu', id, source_event_id, event_type, evidence, event_timestamp,"
-    " received_at, jsonb_build_object('onuId', onu_id, 'associatedMeters', associated_meters)"
-    " FROM onu_events",
-    "kaifa": "SELECT 'kaifa', id, source_event_id, event_type_ref, evidence, event_timestamp,"
-    " received_at, jsonb_build_object('assetMrid', asset_mrid, 'usagePointMrid',"
-    " usage_point_mrid) FROM kaifa_events",
-    "call_center": "SELECT 'call_center', id, source_event_id, 'customer_call', evidence,"
-    " event_timestamp, received_at, jsonb_build_object('meterNumber', meter_number, 'phone',"
-    " phone) FROM callcenter_tickets",
+# provider: (table, event type expression, identifiers expression)
+_SOURCES = {
+    "scada": (
+        "scada_events",
+        "event_type",
+        "jsonb_build_object('substationId', substation_id, 'feederId', feeder_id)",
+    ),
+    "onu": (
+        "onu_events",
+        "event_type",
+        "jsonb_build_object('onuId', onu_id, 'associatedMeters', associated_meters)",
+    ),
+    "kaifa": (
+        "kaifa_events",
+        "event_type_ref",
+        "jsonb_build_object('assetMrid', asset_mrid, 'usagePointMrid', usage_point_mrid)",
+    ),
+    "call_center": (
+        "callcenter_tickets",
+        "'customer_call'",
+        "jsonb_build_object('meterNumber', meter_number, 'phone', phone)",
+    ),
 }
-_WHERE = " WHERE processing_status = 'unmatched'"
 _COLUMNS = (
     "provider",
     "id",
@@ -33,14 +41,23 @@ _COLUMNS = (
 )
 
 
+def _select(provider: str) -> str:
+    table, event_type, identifiers = _SOURCES[provider]
+    return (
+        f"SELECT '{provider}' AS provider, id, source_event_id, {event_type} AS event_type,"
+        f" evidence, event_timestamp, received_at, {identifiers} AS identifiers"
+        f" FROM {table} WHERE processing_status = 'unmatched'"
+    )
+
+
 class UnmatchedEvents:
     """A sliceable, countable list (what Django's Paginator needs) over a UNION ALL query."""
 
     def __init__(self, provider: str | None = None):
-        self.providers = [provider] if provider else list(_SELECTS)
+        self.providers = [provider] if provider else list(_SOURCES)
 
     def _union(self) -> str:
-        return " UNION ALL ".join(_SELECTS[name] + _WHERE for name in self.providers)
+        return " UNION ALL ".join(_select(name) for name in self.providers)
 
     def count(self) -> int:
         with connection.cursor() as cursor:

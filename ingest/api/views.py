@@ -256,8 +256,31 @@ class UnknownProviderView(APIView):
         )
 
 
+def flat_errors(errors, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested serializer errors as {"field.path": [reasons]} (list items as `ids[3]`)."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            name = f"{path}[{key}]" if str(key).isdigit() else f"{path}.{key}" if path else key
+            flat.update(flat_errors(value, name))
+        return flat
+    if isinstance(errors, list) and errors and not isinstance(errors[0], str):
+        flat = {}
+        for index, value in enumerate(errors):
+            flat.update(flat_errors(value, f"{path}[{index}]"))
+        return flat
+    return {path or "body": [str(reason) for reason in errors]}
+
+
+def invalid_request(errors: dict) -> Response:
+    return Response({"detail": "Invalid request.", "errors": flat_errors(errors)}, status=400)
+
+
 class UnmatchedListView(APIView):
     required_scope = Scope.READ
+
+    def get_exception_handler(self):
+        return exception_handler
 
     @extend_schema(
         operation_id="unmatched_list",
@@ -266,13 +289,19 @@ class UnmatchedListView(APIView):
             OpenApiParameter("provider", enum=ProviderName.values, required=False),
             OpenApiParameter("page", int, required=False),
         ],
-        responses={200: wire.UnmatchedPageSerializer, 401: ERRORS[401], 403: ERRORS[403]},
+        responses={
+            200: wire.UnmatchedPageSerializer,
+            400: ERRORS[400],
+            401: ERRORS[401],
+            403: ERRORS[403],
+            404: OpenApiResponse(wire.DetailSerializer, description="no such page"),
+        },
         tags=["ingest"],
     )
     def get(self, request):
         provider = request.query_params.get("provider") or None
         if provider is not None and provider not in PARSERS:
-            raise exceptions.ValidationError({"provider": [f"One of {', '.join(PARSERS)}."]})
+            return invalid_request({"provider": [f"One of {', '.join(PARSERS)}."]})
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(UnmatchedEvents(provider), request, view=self)
         return paginator.get_paginated_response(page)
@@ -280,21 +309,34 @@ class UnmatchedListView(APIView):
 
 class UnmatchedReplayView(APIView):
     required_scope = Scope.OPERATE
+    parser_classes = []  # read here, so a bad body is a 400 of the same shape as ingest's
+
+    def get_exception_handler(self):
+        return exception_handler
 
     @extend_schema(
         operation_id="unmatched_replay",
         summary="Apply unmatched events again (after the registry was fixed)",
-        request=wire.ReplayRequestSerializer,
+        description="An empty body replays every unmatched event of every provider.",
+        request={"application/json": wire.ReplayRequestSerializer},
         responses={
             200: wire.ReplayAnswerSerializer,
             400: ERRORS[400],
             401: ERRORS[401],
             403: ERRORS[403],
+            413: ERRORS[413],
         },
         tags=["ingest"],
     )
     def post(self, request):
-        serializer = wire.ReplayRequestSerializer(data=request.data or {})
-        serializer.is_valid(raise_exception=True)
-        report = actions.replay_unmatched(**serializer.validated_data)
-        return Response(report)
+        body = read_body(request)
+        try:
+            data = loads(body) if body.strip() else {}
+        except PayloadError as error:
+            return invalid_request(error.errors)
+        if not isinstance(data, dict):
+            return invalid_request({"body": ["Expected a JSON object."]})
+        serializer = wire.ReplayRequestSerializer(data=data)
+        if not serializer.is_valid():
+            return invalid_request(serializer.errors)
+        return Response(actions.replay_unmatched(**serializer.validated_data))

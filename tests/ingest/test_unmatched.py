@@ -152,6 +152,8 @@ def test_unmatched_list_by_provider(grid, ingest_client, token_client):
     assert reader.get("/api/unmatched/").json()["count"] == 2
     scada = reader.get("/api/unmatched/", {"provider": "scada"}).json()
     assert [item["provider"] for item in scada["results"]] == ["scada"]
+    onu = reader.get("/api/unmatched/", {"provider": "onu"}).json()
+    assert [item["source_event_id"] for item in onu["results"]] == ["onu_unknown_1"]
     assert reader.get("/api/unmatched/", {"provider": "nope"}).status_code == 400
 
 
@@ -175,7 +177,7 @@ def test_replay_of_chosen_ids(grid, ingest_client, token_client):
     assert statuses == {"onu_unknown_1": "processed", "onu_unknown_2": "unmatched"}
     bad = operator.post("/api/unmatched/replay/", {"ids": [first.pk]}, format="json")
     assert bad.status_code == 400
-    assert "provider" in bad.json()
+    assert "provider" in bad.json()["errors"]
 
 
 def test_scada_on_an_unknown_feeder_of_a_known_substation_is_not_widened(grid, ingest_client):
