@@ -1256,6 +1256,9 @@ class Quality:
     momentary: int = 0
     momentary_recorded: int = 0  # blips the engine recorded as momentary
     momentary_as_outage: list[Fault] = field(default_factory=list)
+    blip_outages: int = 0  # momentary outages the engine recorded for the blips
+    blip_meters_twice: list[str] = field(default_factory=list)  # in two outages of one blip
+    held_open: list[Fault] = field(default_factory=list)  # only channel-less meters keep it open
     customers_true: int = 0
     customers_engine: int = 0
     customer_errors: list[tuple[Fault, int]] = field(default_factory=list)  # (fault, engine-true)
@@ -1289,6 +1292,7 @@ class Quality:
             or self.wrong_meters
             or self.stray_off
             or self.momentary_as_outage
+            or self.blip_meters_twice
         )
 
     def problems(self) -> list[str]:
@@ -1318,6 +1322,16 @@ class Quality:
         out += [
             f"blip at {f.scope} {f.device} became a sustained outage"
             for f in self.momentary_as_outage
+        ]
+        if self.blip_meters_twice:
+            out.append(
+                f"{len(self.blip_meters_twice)} meters counted in two momentary outages of one "
+                f"blip (e.g. {', '.join(self.blip_meters_twice[:3])})"
+            )
+        out += [
+            f"{f.scope} {f.device} restored, but its outage stays open: meters without a "
+            "channel never report power back"
+            for f in self.held_open
         ]
         out += [f"meter {m}: expected {e}, got {g}" for m, e, g in self.wrong_meters[:50]]
         if len(self.wrong_meters) > 50:
@@ -1365,7 +1379,10 @@ def evaluate(
             q.duplicates.append((f, len(sustained)))
         expected_active = f.end is None
         if (o.status in ACTIVE) != expected_active:
-            q.wrong_status.append((f, o.status))
+            if o.status in ACTIVE and storm.unobservable.intersection(f.meters):
+                q.held_open.append(f)
+            else:
+                q.wrong_status.append((f, o.status))
         q.customers_engine += o.affected_customers
         if o.affected_customers != f.customers:
             q.customer_errors.append((f, o.affected_customers - f.customers))
@@ -1377,21 +1394,32 @@ def evaluate(
             q.restore_event_time.append((o.actual_restoration_time - end).total_seconds())
         if watcher and post and f.index in post.fault_acked and f.key() in watcher.first_seen:
             q.detect_wall.append(max(0.0, watcher.first_seen[f.key()] - post.fault_acked[f.index]))
-    # Momentary outages inside a blip (the engine may record a blip meter by meter) belong to it.
-    blip_meters = {n: f for f in storm.faults if f.kind == MOMENTARY for n in f.meters}
-    blip_devices = {f.key(): f for f in storm.faults if f.kind == MOMENTARY}
-    fragments: dict[int, int] = Counter()
-    for o in outages:
-        if o.event_id in matched or o.event_type != "momentary":
-            continue
-        blip = blip_devices.get(o.key()) or (o.scope == "meter" and blip_meters.get(o.device))
-        if blip:
-            matched.add(o.event_id)
-            fragments[blip.index] += 1
-    q.momentary_recorded += sum(
-        1 for i in fragments if not any(o.event_type == "momentary" for o in
-                                        by_key.get(storm.faults[i].key(), []))
-    )  # fmt: skip
+
+    # Momentary outages inside a blip belong to it (the engine may record a blip meter by meter,
+    # or DP by DP when last gasps arrive after the breaker re-closed); none may count a meter twice.
+    def meters_of(o: EngineOutage) -> set[str]:
+        if o.scope == "meter":
+            return {o.device}
+        dps = [o.device] if o.scope == "dp" else storm.grid.feeder_dps.get(o.device, [])
+        return {m.number for dp in dps for m in storm.grid.meters.get(dp, [])}
+
+    blips = [f for f in storm.faults if f.kind == MOMENTARY]
+    for f in blips:
+        inside = set(f.meters)
+        seen: Counter = Counter()
+        recorded = False
+        for o in outages:
+            if o.event_type != "momentary" or (o.event_id in matched and o.key() != f.key()):
+                continue
+            covered = meters_of(o)
+            if o.key() == f.key() or (covered and covered <= inside):
+                matched.add(o.event_id)
+                q.blip_outages += 1
+                recorded = True
+                seen.update(covered)
+        if recorded and not any(o.event_type == "momentary" for o in by_key.get(f.key(), [])):
+            q.momentary_recorded += 1
+        q.blip_meters_twice += sorted(n for n, k in seen.items() if k > 1)
     q.false_outages = [o for o in outages if o.event_id not in matched]
 
     # Meter states: every meter the storm touched, and any other meter left off.
@@ -1449,8 +1477,10 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
          f"{len(q.missed)} missed)"),
         ("  devices with more than one outage", str(len(q.duplicates))),
         ("  outages in the wrong status", str(len(q.wrong_status))),
+        ("  restored DPs held open by channel-less meters", str(len(q.held_open))),
         ("momentary blips recorded as momentary", f"{q.momentary_recorded}/{q.momentary} "
-         f"({len(q.momentary_as_outage)} as sustained)"),
+         f"in {q.blip_outages} outages ({len(q.momentary_as_outage)} as sustained)"),
+        ("  blip meters counted twice", f"{len(q.blip_meters_twice):,}"),
         ("customers affected: true / engine",
          f"{q.customers_true:,} / {q.customers_engine:,} (found outages)"),
         ("  outages exact / mean abs error / max",

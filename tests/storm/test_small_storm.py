@@ -4,6 +4,8 @@ result checked against the truth."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from oms import simulator
@@ -35,33 +37,38 @@ def client_sender(client):
     return send
 
 
-def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
+STORM = dict(
+    feeder_faults=2,
+    dp_faults=2,
+    dp_blips=1,
+    feeder_blips=1,
+    nested_dps=1,
+    nested_meters=2,
+    # The contract's roll-up needs half a DP's meters out; 80% of the reporters gasping falls
+    # short now and then (ONUs carry up to four meters), so keep every DP fault provable.
+    dp_evidence_floor=0.6,
+)
+
+
+def run_storm(grid, client, seed: int, **faults):
     from django.db import connection
 
+    storm = simulator.build_storm(grid, seed=seed, **faults)
+    post = simulator.post_storm(storm, client_sender(client), batch_size=250, concurrency=1)
+    with connection.cursor() as cursor:
+        quality = simulator.evaluate(storm, cursor)
+    return storm, post, quality, simulator.format_report(storm, quality, post)
+
+
+def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     from ingest.models import CallCenterTicket, KaifaEvent, OnuEvent, ScadaEvent
 
-    storm = simulator.build_storm(
-        storm_grid,
-        seed=5,
-        feeder_faults=2,
-        dp_faults=2,
-        dp_blips=1,
-        feeder_blips=1,
-        nested_dps=1,
-        nested_meters=2,
-        # The contract's roll-up needs half a DP's meters out; 80% of the reporters gasping
-        # falls short now and then (ONUs carry up to four meters), so keep DP faults provable.
-        dp_evidence_floor=0.6,
-    )
+    seed = int(os.environ.get("OMS_STORM_SEED", "5"))  # another seed, another storm
+    storm, post, quality, report = run_storm(storm_grid, token_client(*SCOPES), seed, **STORM)
     kinds = {(f.kind, f.scope) for f in storm.faults}
     assert {("sustained", "feeder"), ("sustained", "dp"), ("nested", "dp"), ("nested", "meter"),
             ("momentary", "dp"), ("momentary", "feeder")} <= kinds  # fmt: skip
     assert storm.counts()["redeliveries"] > 0
-
-    post = simulator.post_storm(
-        storm, client_sender(token_client(*SCOPES)), batch_size=250, concurrency=1
-    )
-
     assert post.failures == []
     assert post.rejected == []
     # Exactly once: every re-delivery recognised, every distinct message stored once.
@@ -75,9 +82,6 @@ def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     assert KaifaEvent.objects.count() == distinct["kaifa"]
     assert CallCenterTicket.objects.count() == distinct["call_center"]
 
-    with connection.cursor() as cursor:
-        quality = simulator.evaluate(storm, cursor)
-    report = simulator.format_report(storm, quality, post)
     # Every fault found at its device, once, in the right status, with the right counts.
     assert quality.recall == 1.0, report
     assert quality.missed == [], report
@@ -87,7 +91,36 @@ def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     assert quality.customer_errors == [], report
     assert quality.meter_errors == [], report
     assert quality.momentary_as_outage == [], report
+    # Not asserted here: blip meters counted twice (see the xfail below), and a DP fault's
+    # outage held open by meters without a channel that never report power back
+    # (quality.held_open): the contract does not say who closes it.
     # Every meter's final power state right, and no meter off that no fault touched.
     assert quality.meters_checked > 0
     assert quality.wrong_meters == [], report
     assert quality.stray_off == [], report
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: KAIFA last gasps of a breaker blip arrive 30-60 s late, after the SCADA "
+    "Energized; though older than the meters' last power change, each opens a new meter "
+    "outage, so every such meter is in two momentary outages (MAIFI counted twice)",
+)
+def test_late_gasps_of_a_reclosed_feeder_join_its_momentary(storm_grid, token_client):
+    blip = dict(feeder_faults=0, dp_faults=0, dp_blips=0, feeder_blips=1, nested_dps=0)
+    _, _, quality, report = run_storm(storm_grid, token_client(*SCOPES), 5, **blip)
+    assert quality.momentary_recorded == 1, report
+    assert quality.blip_meters_twice == [], report
+    assert quality.false_outages == [], report
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: outages_roll_up counts a DP's meter outages within the window before the "
+    "newest one, so a ticket (or late gasp) minutes later hides a cluster of 17 of 25 meters "
+    "out: the nested DP outage at DP038 is never opened",
+)
+def test_a_late_ticket_does_not_hide_a_dp_roll_up(storm_grid, token_client):
+    _, _, quality, report = run_storm(storm_grid, token_client(*SCOPES), 8, **STORM)
+    assert quality.missed == [], report
+    assert quality.wrong_meters == [], report
