@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DataError, connection, transaction
 
 from ingest.matching import resolve_meters
 from ingest.models import (
@@ -96,8 +96,9 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
 def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, dict]]:
     """Store and apply validated SCADA events through the seed's SQL function, in order.
 
-    Returns the outcome of the events applied and, by index, the ones the database refused
-    (each in its own savepoint, so a refused event leaves the others applied).
+    Returns the outcome of the events applied and, by index, the ones the function refused
+    as bad data (each in its own savepoint, so a refused event leaves the others applied).
+    Other database errors are server errors and propagate.
     """
     answers, refused = [], {}
     with transaction.atomic():
@@ -105,7 +106,7 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
             try:
                 with transaction.atomic():
                     answers.append(sqlfuncs.insert_scada_event_with_meter_check(event))
-            except DatabaseError as error:
+            except DataError as error:
                 refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}
     return _counts(answers), refused
 
