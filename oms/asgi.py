@@ -31,9 +31,18 @@ async def lifespan(scope, receive, send):
             return
 
 
+def _http_app():
+    """Django, serving /static/ itself unless OMS_SERVE_STATIC=off (then a proxy serves it)."""
+    if os.environ.get("OMS_SERVE_STATIC", "on").strip().lower() in {"0", "off", "false", "no"}:
+        return django_asgi_app
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    return ASGIStaticFilesHandler(django_asgi_app)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": _http_app(),
         "websocket": TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }
