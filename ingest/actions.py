@@ -1,10 +1,13 @@
 """The ingest path every door uses (single and batch endpoints, broker consumers, admin replay).
 
-Set-based: one INSERT … ON CONFLICT (source_event_id) DO NOTHING for all raw rows, one query per
-identifier kind to find the meters, one `apply_meter_evidence` call for every matched meter, one
-UPDATE of the raw rows. A re-delivery (same natural key) applies nothing and gets back the answer
-stored when the event was first seen. SCADA goes through the seed's SQL function, which stores
-and applies the event itself.
+Set-based, a fixed number of statements per batch whatever its size: one lookup of the keys
+already stored, one query per identifier kind to find the meters, one `apply_meter_evidence`
+call for every matched meter, one INSERT … ON CONFLICT (source_event_id) DO NOTHING of the raw
+rows with their outcome and answer. A re-delivery (same natural key) applies nothing and gets
+back the answer stored when the event was first seen. Two first deliveries racing each other
+are both applied by the engine, which records evidence once per (meter, source event); the raw
+INSERT then keeps one row and the loser answers as a re-delivery. Replay updates stored rows.
+SCADA goes through the seed's SQL function, which stores and applies the event itself.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ RAW_MODELS = {
 }
 FROM_ROW = {"onu": onu_from_row, "kaifa": kaifa_from_row, "call_center": call_center_from_row}
 # Columns the database fills or the apply step sets after the insert.
-_LATER_COLUMNS = {"id", "received_at", "processed_at", "outage_event_id", "answer"}
+_LATER_COLUMNS = {"id", "received_at", "processed_at"}
 REPLAY_CHUNK = 5000
 STATUSES = tuple(ProcessingStatus.values)
 
@@ -78,9 +81,14 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
         unique: dict[str, ProviderEvent] = {}
         for event in events:
             unique.setdefault(event.source_event_id, event)
-        stored = _insert_raw_rows(model, sorted(unique.values(), key=lambda e: e.source_event_id))
-        fresh = [(stored[key], event) for key, event in unique.items() if key in stored]
-        fresh_answers = _apply(provider, model, fresh)
+        known = _stored_keys(model, list(unique))
+        fresh = sorted(
+            (event for key, event in unique.items() if key not in known),
+            key=lambda event: event.source_event_id,
+        )
+        outcomes = _apply(provider, fresh)
+        stored = _insert_raw_rows(model, fresh, outcomes)
+        fresh_answers = {key: outcomes[key].answer for key in stored}
         earlier = _stored_answers(provider, model, [k for k in unique if k not in stored])
     answers, answered = [], set()
     for event in events:
@@ -91,6 +99,18 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
         else:
             answers.append({**(fresh_answers.get(key) or earlier[key]), "duplicate": True})
     return _counts(answers)
+
+
+def _stored_keys(model, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT source_event_id FROM {connection.ops.quote_name(model._meta.db_table)}"
+            " WHERE source_event_id = ANY(%s)",
+            [keys],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, dict]]:
@@ -119,40 +139,46 @@ def _raw_columns(model) -> list:
     return [f for f in model._meta.concrete_fields if f.column not in _LATER_COLUMNS]
 
 
+def _record_type(field) -> str:
+    db_type = field.db_type(connection)
+    return "json" if db_type == "jsonb" else db_type
+
+
 def _jsonable(value):
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _insert_raw_rows(model, events: list[ProviderEvent]) -> dict[str, int]:
-    """INSERT the events' raw rows, skipping keys already stored; {source_event_id: pk} of new."""
+def _insert_raw_rows(model, events: list[ProviderEvent], outcomes: dict) -> dict[str, int]:
+    """INSERT the applied events' raw rows with their outcome, skipping keys stored meanwhile;
+    {source_event_id: pk} of the rows inserted."""
     if not events:
         return {}
     columns = _raw_columns(model)
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in columns)
-    record = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in columns)
+    # json, not jsonb: the text is expanded once, straight into the jsonb columns.
+    record = ", ".join(f"{quote(f.column)} {_record_type(f)}" for f in columns)
     defaults = {f.column: f.get_default() for f in columns}
     rows = []
     for event in events:
+        outcome = outcomes[event.source_event_id]
         row = {
             **defaults,
             **event.columns,
             "source_event_id": event.source_event_id,
             "event_timestamp": event.event_time,
             "evidence": event.evidence,
-            # Provisional; the apply step sets the outcome in the same transaction.
-            "processing_status": (
-                ProcessingStatus.IGNORED
-                if event.evidence == Evidence.NONE
-                else ProcessingStatus.UNMATCHED
-            ),
+            "processing_status": outcome.status,
             "raw_payload": event.raw_payload,
+            "outage_event_id": outcome.outage_pk,
+            "answer": outcome.answer,
         }
         rows.append({key: _jsonable(value) for key, value in row.items()})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({names})"
-            f" SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS r({record})"
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}, processed_at)"
+            f" SELECT {names}, CASE WHEN processing_status = 'unmatched' THEN NULL ELSE now() END"
+            f" FROM json_to_recordset(%s::json) AS r({record})"
             " ON CONFLICT (source_event_id) DO NOTHING RETURNING source_event_id, id",
             [json.dumps(rows)],
         )
@@ -180,11 +206,19 @@ def _stored_answers(provider: str, model, keys: list[str]) -> dict[str, dict]:
     return answers
 
 
-def _apply(provider: str, model, pairs: list[tuple[int, ProviderEvent]]) -> dict[str, dict]:
-    """Apply stored raw events (pk, event) through the engine; record and return their answers."""
-    if not pairs:
+@dataclass
+class Applied:
+    """What applying one event gave: its processing status, outage and answer."""
+
+    status: str
+    outage_pk: int | None
+    answer: dict
+
+
+def _apply(provider: str, events: list[ProviderEvent]) -> dict[str, Applied]:
+    """Find the events' meters and apply their evidence through the engine in one call."""
+    if not events:
         return {}
-    events = [event for _, event in pairs]
     concerned = resolve_meters(events)
     evidence_rows = [
         {
@@ -212,8 +246,8 @@ def _apply(provider: str, model, pairs: list[tuple[int, ProviderEvent]]) -> dict
         }
     )
     outage_pks = _outage_pks({row["outage_event_id"] for row in applied.values()})
-    answers, updates = {}, []
-    for (pk, event), meters in zip(pairs, concerned, strict=True):
+    results = {}
+    for event, meters in zip(events, concerned, strict=True):
         if event.evidence == Evidence.NONE:
             status = ProcessingStatus.IGNORED
         elif not meters:
@@ -232,31 +266,38 @@ def _apply(provider: str, model, pairs: list[tuple[int, ProviderEvent]]) -> dict
             "provider": provider,
             "source_event_id": event.source_event_id,
             "duplicate": False,
-            "status": status,
+            "status": str(status),
             "meters": counts,
             "outage_event_id": outages[0] if outages else None,
             "outage_event_ids": outages,
         }
-        answers[event.source_event_id] = answer
-        updates.append(
-            {
-                "id": pk,
-                "status": status,
-                "outage": outage_pks.get(outages[0]) if outages else None,
-                "answer": answer,
-            }
+        results[event.source_event_id] = Applied(
+            str(status), outage_pks.get(outages[0]) if outages else None, answer
         )
+    return results
+
+
+def _record_outcomes(model, pairs: list[tuple[int, ProviderEvent]], outcomes: dict) -> None:
+    """UPDATE replayed raw rows with their new outcome and answer."""
+    updates = [
+        {
+            "id": pk,
+            "status": outcomes[event.source_event_id].status,
+            "outage": outcomes[event.source_event_id].outage_pk,
+            "answer": outcomes[event.source_event_id].answer,
+        }
+        for pk, event in pairs
+    ]
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET processing_status = r.status, outage_event_id = r.outage,"
             " answer = r.answer,"
             " processed_at = CASE WHEN r.status = 'unmatched' THEN NULL ELSE now() END"
-            " FROM jsonb_to_recordset(%s::jsonb) AS r(id bigint, status text, outage bigint,"
-            " answer jsonb) WHERE t.id = r.id",
+            " FROM json_to_recordset(%s::json) AS r(id bigint, status text, outage bigint,"
+            " answer json) WHERE t.id = r.id",
             [json.dumps(updates)],
         )
-    return answers
 
 
 def _current_power_status(meter_ids: set[int]) -> dict[int, str]:
@@ -312,7 +353,9 @@ def replay_unmatched(provider: str | None = None, ids: list[int] | None = None) 
                     ]
                 else:
                     pairs = [(row["id"], FROM_ROW[name](row)) for row in rows]
-                    statuses = [a["status"] for a in _apply(name, model, pairs).values()]
+                    outcomes = _apply(name, [event for _, event in pairs])
+                    _record_outcomes(model, pairs, outcomes)
+                    statuses = [outcome.status for outcome in outcomes.values()]
             counts.update(statuses)
             counts["replayed"] += len(rows)
         report["providers"][name] = dict(counts)

@@ -182,17 +182,30 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+# Only JSON escapes can put a NUL or a lone surrogate into decoded text (raw ones are refused by
+# the decoder), so the full walk is needed only when the body holds such an escape.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
 def loads(data: bytes | str, path: str = "body"):
     """Strict JSON (no NaN/Infinity), and only what PostgreSQL's jsonb can store."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
-        value = json.loads(data, parse_constant=_reject_constant)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise PayloadError({path: ["Body is not UTF-8."]}) from None
     except RecursionError:
         raise PayloadError({path: ["JSON nested too deeply."]}) from None
     except ValueError as error:
         raise PayloadError({path: [f"Malformed JSON: {error}."]}) from None
-    problem = storable_problem(value)
+    problem = storable_problem(value) if _SUSPECT_ESCAPE.search(raw) else None
     if problem:
         raise PayloadError({path: [problem]})
     return value
