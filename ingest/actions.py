@@ -121,10 +121,12 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
     Other database errors are server errors and propagate.
     """
     answers, refused = [], {}
+    # A lone event needs no savepoint: if it is refused, its transaction has nothing else.
+    savepoint = len(events) > 1
     with transaction.atomic():
         for index, event in enumerate(events):
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=savepoint):
                     answers.append(sqlfuncs.insert_scada_event_with_meter_check(event))
             except DataError as error:
                 refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}

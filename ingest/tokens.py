@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
@@ -33,10 +34,18 @@ def issue_token(name: str, scopes: list[str]) -> str:
     return key
 
 
+# last_used_at is for stewards ("is this key still in use?"): minute precision is plenty, and
+# skipping the write keeps a busy feed from updating one row on every request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def token_for_key(key: str) -> ApiToken | None:
     token = ApiToken.objects.filter(key_hash=hash_key(key), is_active=True).first()
-    if token is not None:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if token is not None and (
+        token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
 

@@ -155,3 +155,18 @@ def test_scada_severity_is_normalized(grid, ingest_client):
     post(ingest_client, "scada", event)
 
     assert ScadaEvent.objects.get().severity == "high"
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_scada_events_the_sql_function_refuses_are_reported_not_raised(grid, count):
+    from ingest.actions import ingest_scada_events
+
+    good = load_fixture("providers/scada_loss_of_voltage.json")
+    events = [{**good, "substationId": ""}] + [good] * (count - 1)
+
+    outcome, refused = ingest_scada_events(events)
+
+    assert list(refused) == [0]
+    assert "substationId" in refused[0]["body"][0]
+    assert outcome.new == (1 if count > 1 else 0)
+    assert ScadaEvent.objects.count() == outcome.new
