@@ -165,6 +165,52 @@ def pad_history(rows: int, start) -> None:
         )
 
 
+def print_function_times(top: int = 15) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.6)")  # statistics reach the view within 500 ms
+        cursor.execute(
+            """SELECT funcname, calls, round(total_time::numeric / 1000, 1),
+                      round(self_time::numeric / 1000, 1)
+               FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT %s""",
+            [top],
+        )
+        rows = cursor.fetchall()
+    print("PL/pgSQL functions by self time (s):")
+    print(f"  {'function':<40} {'calls':>9} {'total':>9} {'self':>9}")
+    for name, calls, total, own in rows:
+        print(f"  {name:<40} {calls:>9,} {total:>9} {own:>9}")
+    print()
+
+
+def fresh_database() -> None:
+    """Drop and recreate the benchmark database: a storm is only judged on a clean registry.
+    Refuses a DATABASE_URL whose database name does not contain 'bench'."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/")
+        if "bench" not in name:
+            raise SystemExit(f"refusing to drop database {name!r}: use a *bench* database or "
+                             "--keep-database")  # fmt: skip
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        connect = {"conninfo": admin}
+    else:
+        from oms.embedded import DATABASE_NAME, socket_dir
+
+        name = DATABASE_NAME
+        connect = {"host": socket_dir(), "user": "postgres", "dbname": "postgres"}
+    with psycopg.connect(**connect, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    log(f"database {name!r} recreated")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--meters", type=int, default=1_000_000)
@@ -190,11 +236,25 @@ def main() -> None:
     parser.add_argument("--query-samples", type=int, default=100)
     parser.add_argument("--history-rows", type=int, default=0, help="pad history before queries")
     parser.add_argument("--no-queries", action="store_true")
+    parser.add_argument(
+        "--profile-sql",
+        action="store_true",
+        help="track PL/pgSQL function times (track_functions) and print the costliest",
+    )
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="do not drop and recreate the benchmark database (default: start from empty)",
+    )
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL"):
         os.environ.setdefault("OMS_DATA_DIR", "/tmp/oms-bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+    if not args.keep_database:
+        if args.skip_import:
+            raise SystemExit("--skip-import needs --keep-database")
+        fresh_database()
     import django
 
     django.setup()
@@ -229,6 +289,12 @@ def main() -> None:
         log(f"import_grid in {time.perf_counter() - began:.1f} s, {len(report.errors)} errors")
         for error in report.errors[:10]:
             log(f"  {error}")
+
+    if args.profile_sql:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '
+                           "SET track_functions = 'pl'")  # fmt: skip
+            cursor.execute("SELECT pg_stat_reset()")
 
     feeders_total = s * f
     grid = simulator.GridView.from_csv(grid_dir)
@@ -311,6 +377,8 @@ def main() -> None:
             print(f"server peak RSS (VmHWM): {status.get('VmHWM', '?').strip()}")
         print()
 
+        if args.profile_sql:
+            print_function_times()
         if not args.no_queries:
             if args.history_rows:
                 began = time.perf_counter()

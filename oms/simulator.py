@@ -1258,7 +1258,8 @@ class Quality:
     momentary_as_outage: list[Fault] = field(default_factory=list)
     blip_outages: int = 0  # momentary outages the engine recorded for the blips
     blip_meters_twice: list[str] = field(default_factory=list)  # in two outages of one blip
-    held_open: list[Fault] = field(default_factory=list)  # only channel-less meters keep it open
+    # restored, yet open: a channel-less meter with direct evidence (a call) never reports back
+    held_open: list[Fault] = field(default_factory=list)
     customers_true: int = 0
     customers_engine: int = 0
     customer_errors: list[tuple[Fault, int]] = field(default_factory=list)  # (fault, engine-true)
@@ -1329,8 +1330,8 @@ class Quality:
                 f"blip (e.g. {', '.join(self.blip_meters_twice[:3])})"
             )
         out += [
-            f"{f.scope} {f.device} restored, but its outage stays open: meters without a "
-            "channel never report power back"
+            f"{f.scope} {f.device} restored, but its outage stays open: a meter without a "
+            "channel (its customer called) never reports power back"
             for f in self.held_open
         ]
         out += [f"meter {m}: expected {e}, got {g}" for m, e, g in self.wrong_meters[:50]]
