@@ -192,3 +192,20 @@ def test_throttle_scope_is_ingest():
 
     for single, batch in PROVIDER_VIEWS.values():
         assert single.throttle_scope == batch.throttle_scope == "ingest"
+
+
+def test_throttled_client_gets_429_and_nothing_is_written(grid, ingest_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"ingest": "2/min"})
+    assert post(ingest_client, "onu", ONU).status_code == 201
+    assert post(ingest_client, "onu", ONU).status_code == 200
+    before = row_counts()
+
+    response = post(ingest_client, "onu", {**ONU, "eventId": "onu_throttled"})
+
+    assert response.status_code == 429
+    assert row_counts() == before
+    cache.clear()
