@@ -86,18 +86,26 @@ class ScadaEvent(RawEvent):
 
 
 class ScadaEventAffectedMeter(models.Model):
-    scada_event = models.ForeignKey(ScadaEvent, on_delete=models.CASCADE, related_name="meters")
-    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, related_name="+")
+    """The meters a SCADA event checked, with their power status before and after it.
+
+    A view (ingest/sql/scada_event_affected_meters.sql) over the meters' audit trail, which
+    already records every meter a SCADA event touched: the fact is kept once.
+    """
+
+    scada_event = models.ForeignKey(
+        ScadaEvent, on_delete=models.DO_NOTHING, related_name="meters", db_constraint=False
+    )
+    meter = models.ForeignKey(
+        "meters.Meter", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     power_status_before = models.CharField(max_length=10)
     power_status_after = models.CharField(max_length=10)
-    checked_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+    checked_at = models.DateTimeField()
 
     class Meta:
+        managed = False
         db_table = "scada_event_affected_meters"
         ordering = ["scada_event", "meter"]
-        constraints = [
-            models.UniqueConstraint(fields=["scada_event", "meter"], name="scada_affected_unique")
-        ]
 
 
 class OnuEvent(RawEvent):

@@ -113,10 +113,9 @@ class Meter(Timestamped):
                 fields=["usage_point_mrid"], name="meter_usage_point_mrid_unique"
             ),
         ]
-        indexes = [
-            models.Index(fields=["onu_id"], name="oms_meters_onu_idx"),
-            models.Index(fields=["power_status"], name="oms_meters_power_idx"),
-        ]
+        # No index on power_status or last_power_change: a storm rewrites them on every meter,
+        # and keeping them out of indexes lets PostgreSQL update meters in place (HOT).
+        indexes = [models.Index(fields=["onu_id"], name="oms_meters_onu_idx")]
 
     def __str__(self):
         return self.meter_number
@@ -125,7 +124,11 @@ class Meter(Timestamped):
 class MeterStatusEvent(models.Model):
     """One row per piece of power evidence applied to a meter (append-only)."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="status_events")
+    # No database foreign key: the engine writes these rows by the ten thousand and only for
+    # meters it has just read; a per-row referential check would double the cost of a storm.
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="status_events", db_constraint=False
+    )
     event_type = models.CharField(max_length=50)
     previous_status = models.CharField(max_length=10, choices=PowerStatus)
     new_status = models.CharField(max_length=10, choices=PowerStatus)
@@ -144,8 +147,9 @@ class MeterStatusEvent(models.Model):
         constraints = [
             choices_check("previous_status", PowerStatus),
             choices_check("new_status", PowerStatus),
+            # Source first: it also finds every meter one source event touched.
             models.UniqueConstraint(
-                fields=["meter", "source_type", "source_event_id"],
+                fields=["source_type", "source_event_id", "meter"],
                 name="meter_status_event_source_unique",
             ),
         ]

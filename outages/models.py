@@ -164,12 +164,22 @@ class TimelineEntry(models.Model):
 
 
 class OutageMeter(models.Model):
-    """A meter an outage de-energized, with its own off and restore times."""
+    """A meter an outage de-energized, with its own off and restore times.
+
+    Written only by the engine, by the ten thousand in a storm: no database foreign keys (a
+    per-row referential check would double the cost); the ORM still cascades deletes.
+    """
 
     outage = models.ForeignKey(
-        Outage, on_delete=models.CASCADE, related_name="outage_meters", db_column="outage_event_id"
+        Outage,
+        on_delete=models.CASCADE,
+        related_name="outage_meters",
+        db_column="outage_event_id",
+        db_constraint=False,
     )
-    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, related_name="+")
+    meter = models.ForeignKey(
+        "meters.Meter", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     off_at = models.DateTimeField()
     restored_at = models.DateTimeField(null=True, blank=True)
     inferred = models.BooleanField(default=False)

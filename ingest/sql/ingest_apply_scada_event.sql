@@ -2,7 +2,7 @@
 -- Applies a stored SCADA event: its device is the feeder when feederId is given and known,
 -- else the substation; loss of voltage de-energizes it, restoration energizes it. Codes that
 -- are neither are 'ignored'; an unknown device leaves the event 'unmatched' (replayable).
--- Every meter checked is recorded in scada_event_affected_meters.
+-- Every meter checked shows in scada_event_affected_meters (a view of the audit trail).
 CREATE OR REPLACE FUNCTION ingest_apply_scada_event(_scada_event_id bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -35,21 +35,13 @@ BEGIN
         RETURN ingest_scada_answer(_e.id);
     END IF;
 
-    WITH checked AS (
-        SELECT * FROM outages_apply_device_evidence(
-            _e.evidence, _scope, _device, 'scada', _e.source_event_id, _e.event_timestamp,
-            coalesce(nullif(_e.severity, ''), 'high'),
-            'SCADA Event: ' || _e.substation_id || ' / ' || coalesce(nullif(_e.feeder_id, ''), 'N/A'))
-    ),
-    recorded AS (
-        INSERT INTO scada_event_affected_meters
-            (scada_event_id, meter_id, power_status_before, power_status_after, checked_at)
-        SELECT _e.id, c.meter_id, c.previous_status, c.power_status, now() FROM checked c
-        ON CONFLICT (scada_event_id, meter_id) DO NOTHING
-    )
     SELECT max(c.outage_id),
            count(*) FILTER (WHERE c.previous_status IS DISTINCT FROM c.power_status)
-      INTO _outage, _changed FROM checked c;
+      INTO _outage, _changed
+      FROM outages_apply_device_evidence(
+          _e.evidence, _scope, _device, 'scada', _e.source_event_id, _e.event_timestamp,
+          coalesce(nullif(_e.severity, ''), 'high'),
+          'SCADA Event: ' || _e.substation_id || ' / ' || coalesce(nullif(_e.feeder_id, ''), 'N/A')) c;
     UPDATE scada_events
        SET processing_status = 'processed', meters_checked = true, processed_at = now(),
            affected_meter_count = _changed, outage_event_id = _outage

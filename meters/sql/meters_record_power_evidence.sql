@@ -5,17 +5,14 @@
 --   * evidence older than the meter's last power change is recorded with applied = false and
 --     changes nothing (late delivery never overrides newer evidence);
 --   * previous_status is the real status before each applied row, in event-time order.
--- Callers hold the feeder locks (outages_lock_feeders); meter rows are locked by id.
+-- Callers hold the feeder locks (outages_lock_feeders), which serialize the engine's writers of
+-- the same meters; the UPDATE then locks the meter rows it changes.
 CREATE OR REPLACE FUNCTION meters_record_power_evidence(_rows oms_evidence[])
 RETURNS TABLE (meter_id bigint, provider text, source_event_id text, previous_status text,
                new_status text, applied boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
-    PERFORM 1 FROM oms_meters m
-      WHERE m.id IN (SELECT r.meter_id FROM unnest(_rows) r WHERE r.evidence IN ('off', 'on', 'unknown'))
-      ORDER BY m.id FOR NO KEY UPDATE;
-
     RETURN QUERY
     WITH incoming AS (
         SELECT DISTINCT ON (r.meter_id, r.provider, r.source_event_id) r.*
@@ -31,6 +28,10 @@ BEGIN
                (m.last_power_change IS NULL OR i.event_time >= m.last_power_change) AS is_applied
           FROM incoming i JOIN oms_meters m ON m.id = i.meter_id
     ),
+    weights AS (
+        SELECT p.provider, least(outages_weight(p.provider), 1) AS weight
+          FROM (SELECT DISTINCT i.provider FROM incoming i) p
+    ),
     chained AS (
         SELECT j.*,
                CASE WHEN j.is_applied
@@ -45,9 +46,8 @@ BEGIN
             (meter_id, event_type, previous_status, new_status, source_type, source_event_id,
              event_timestamp, applied, confidence_score, metadata, created_at)
         SELECT c.meter_id, coalesce(c.event_type, c.evidence), c.before, c.evidence, c.provider,
-               c.source_event_id, c.event_time, c.is_applied,
-               least(outages_weight(c.provider), 1), '{}'::jsonb, now()
-          FROM chained c
+               c.source_event_id, c.event_time, c.is_applied, w.weight, '{}'::jsonb, now()
+          FROM chained c JOIN weights w ON w.provider = c.provider
         ON CONFLICT (meter_id, source_type, source_event_id) DO NOTHING
         RETURNING e.meter_id, e.source_type, e.source_event_id, e.previous_status, e.new_status,
                   e.applied, e.event_timestamp

@@ -25,15 +25,20 @@ BEGIN
     SELECT coalesce(jsonb_object_agg(m.id, m.power_status), '{}') INTO _before
       FROM oms_meters m WHERE m.id = ANY (_meters);
 
-    SELECT coalesce(array_agg(p.meter_id) FILTER (WHERE p.applied), '{}') INTO _affected
-      FROM meters_record_power_evidence(ARRAY(
-          SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
-                     NULL)::oms_evidence FROM unnest(_meters) m)) p;
-    -- Meters already off on newer evidence (e.g. last gasps that arrived first) are affected too.
-    _affected := _affected || ARRAY(
-        SELECT m.id FROM oms_meters m
-         WHERE m.id = ANY (_meters) AND m.power_status = 'off'
-           AND m.last_power_change > _event_time AND NOT m.id = ANY (_affected));
+    -- Affected: the meters this event turned off, and those already off on newer evidence
+    -- (e.g. last gasps that arrived before the trip).
+    WITH recorded AS (
+        SELECT p.meter_id FROM meters_record_power_evidence(ARRAY(
+            SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
+                       NULL)::oms_evidence FROM unnest(_meters) m)) p
+         WHERE p.applied
+    )
+    SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO _affected
+      FROM (SELECT r.meter_id AS id FROM recorded r
+            UNION
+            SELECT m.id FROM oms_meters m
+             WHERE m.id = ANY (_meters) AND m.power_status = 'off'
+               AND m.last_power_change > _event_time) a;
 
     IF cardinality(_affected) > 0 OR cardinality(_meters) = 0 THEN
         SELECT o.id INTO _outage FROM oms_outage_events o
@@ -75,8 +80,9 @@ BEGIN
 
     RETURN QUERY
     SELECT m.id, _before ->> m.id::text, m.power_status::text,
-           CASE WHEN m.id = ANY (_affected) THEN _outage END
-      FROM oms_meters m WHERE m.id = ANY (_meters)
+           CASE WHEN a.id IS NOT NULL THEN _outage END
+      FROM oms_meters m LEFT JOIN unnest(_affected) AS a(id) ON a.id = m.id
+     WHERE m.id = ANY (_meters)
      ORDER BY m.id;
 END;
 $$;

@@ -62,9 +62,12 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    SELECT m.id, _before ->> m.id::text, m.power_status::text,
-           (SELECT r.outage_id FROM unnest(_restored) r WHERE r.meter_id = m.id LIMIT 1)
-      FROM oms_meters m WHERE m.id = ANY (_meters)
+    SELECT m.id, _before ->> m.id::text, m.power_status::text, r.outage_id
+      FROM oms_meters m
+      LEFT JOIN (SELECT DISTINCT ON (x.meter_id) x.meter_id, x.outage_id
+                   FROM unnest(_restored) x ORDER BY x.meter_id, x.outage_id) r
+        ON r.meter_id = m.id
+     WHERE m.id = ANY (_meters)
      ORDER BY m.id;
 END;
 $$;

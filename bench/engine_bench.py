@@ -1,0 +1,167 @@
+"""Loss of voltage on a feeder of 10,000 meters: the engine beside two baselines, one database.
+
+    OMS_DATA_DIR=/tmp/oms-bench-engine python bench/engine_bench.py [--meters 10000] [--runs 3]
+
+(a) one bare set-based UPDATE of the same meters (the floor: no audit, no outage);
+(b) per-meter loops doing the engine's writes meter by meter (read the meter, update it, insert
+    its audit row, link it to the outage): once as a PL/pgSQL loop inside the server, once from
+    Python with a round trip per statement, as the seed's consumers did.
+Each run uses fresh feeders of the same size, so no run sees another's state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from oms.simulator import generate_grid  # noqa: E402
+from outages import sqlfuncs  # noqa: E402
+
+LOOP_SQL = """
+DO $$
+DECLARE
+    _m record;
+    _outage bigint;
+BEGIN
+    INSERT INTO oms_outage_events (event_id, event_type, status, scope, device_id, feeder_id,
+        severity, confidence_score, affected_meters_count, restored_meters_count,
+        affected_customers_count, first_detected_at, root_cause, description, crew, created_at,
+        updated_at)
+    VALUES ('LOOP-' || %(feeder)s, 'outage', 'detected', 'feeder', %(feeder)s, %(feeder)s, 'high',
+        1, 0, 0, 0, now(), '', '', '', now(), now()) RETURNING id INTO _outage;
+    FOR _m IN SELECT id, power_status FROM oms_meters WHERE feeder_id = %(feeder)s ORDER BY id LOOP
+        UPDATE oms_meters SET power_status = 'off', last_power_change = now() WHERE id = _m.id;
+        INSERT INTO oms_meter_status_events (meter_id, event_type, previous_status, new_status,
+            source_type, source_event_id, event_timestamp, applied, metadata, created_at)
+        VALUES (_m.id, 'loss_of_voltage', _m.power_status, 'off', 'scada', 'loop-' || %(feeder)s,
+            now(), true, '{}', now());
+        INSERT INTO oms_outage_meters (outage_event_id, meter_id, off_at, inferred)
+        VALUES (_outage, _m.id, now(), false);
+    END LOOP;
+END $$;
+"""
+
+
+def timed(work) -> float:
+    started = time.perf_counter()
+    with transaction.atomic():
+        work()
+    return time.perf_counter() - started
+
+
+def engine(feeder: str, substation: str) -> None:
+    answer = sqlfuncs.insert_scada_event_with_meter_check(
+        {
+            "eventType": "MV_AlarmLossOfVoltage",
+            "alarmType": "De-energized",
+            "substationId": substation,
+            "feederId": feeder,
+            "timestamp": "2025-10-01T06:15:30Z",
+        }
+    )
+    assert answer["status"] == "processed", answer
+
+
+def bare_update(feeder_pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE oms_meters SET power_status = 'off', last_power_change = now() "
+            "WHERE feeder_id = %s",
+            [feeder_pk],
+        )
+
+
+def plpgsql_loop(feeder_pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(LOOP_SQL.replace("%(feeder)s", str(int(feeder_pk))))
+
+
+def python_loop(feeder_pk: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO oms_outage_events (event_id, event_type, status, scope, device_id, "
+            "feeder_id, severity, confidence_score, affected_meters_count, restored_meters_count,"
+            " affected_customers_count, first_detected_at, root_cause, description, crew, "
+            "created_at, updated_at) VALUES (%s, 'outage', 'detected', 'feeder', %s, %s, 'high', "
+            "1, 0, 0, 0, now(), '', '', '', now(), now()) RETURNING id",
+            [f"PY-{feeder_pk}", feeder_pk, feeder_pk],
+        )
+        outage = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM oms_meters WHERE feeder_id = %s ORDER BY id", [feeder_pk])
+        for (meter,) in cursor.fetchall():
+            cursor.execute("SELECT power_status FROM oms_meters WHERE id = %s FOR UPDATE", [meter])
+            (before,) = cursor.fetchone()
+            cursor.execute(
+                "UPDATE oms_meters SET power_status = 'off', last_power_change = now() "
+                "WHERE id = %s",
+                [meter],
+            )
+            cursor.execute(
+                "INSERT INTO oms_meter_status_events (meter_id, event_type, previous_status, "
+                "new_status, source_type, source_event_id, event_timestamp, applied, metadata, "
+                "created_at) VALUES (%s, 'loss_of_voltage', %s, 'off', 'scada', %s, now(), true,"
+                " '{}', now())",
+                [meter, before, f"py-{feeder_pk}"],
+            )
+            cursor.execute(
+                "INSERT INTO oms_outage_meters (outage_event_id, meter_id, off_at, inferred) "
+                "VALUES (%s, %s, now(), false)",
+                [outage, meter],
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meters", type=int, default=10_000, help="meters per feeder")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    ways = ("engine", "bare UPDATE (a)", "PL/pgSQL loop (b)", "Python loop (b')")
+    with tempfile.TemporaryDirectory() as folder:
+        # One substation per run, four feeders each (one per way), 25 meters per DP.
+        generate_grid(folder, args.runs, len(ways), args.meters // 25, 25, seed=7)
+        with open(os.devnull, "w") as quiet:
+            call_command("import_grid", folder, verbosity=0, stdout=quiet)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.id, f.feeder_id, s.substation_id, count(m.id) FROM network_feeders f "
+            "JOIN network_substations s ON s.id = f.substation_id "
+            "JOIN oms_meters m ON m.feeder_id = f.id "
+            "WHERE m.power_status = 'unknown' GROUP BY f.id, s.substation_id ORDER BY f.id"
+        )
+        feeders = cursor.fetchall()
+    if len(feeders) < len(ways) * args.runs:
+        sys.exit("the bench database already holds used feeders: use a fresh OMS_DATA_DIR")
+    work = (engine, bare_update, plpgsql_loop, python_loop)
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    for run in range(args.runs):
+        for offset, (way, step) in enumerate(zip(ways, work, strict=True)):
+            pk, code, substation, count = feeders[run * len(ways) + offset]
+            arguments = (code, substation) if step is engine else (pk,)
+            times[way].append(timed(lambda step=step, arguments=arguments: step(*arguments)))
+    floor = statistics.median(times[ways[1]])
+    print(f"Loss of voltage on a feeder of {count:,} meters, median of {args.runs} runs")
+    print(f"{'way':<22}{'median s':>10}{'meters/s':>12}{'x bare':>9}")
+    for way in ways:
+        median = statistics.median(times[way])
+        print(f"{way:<22}{median:>10.3f}{count / median:>12,.0f}{median / floor:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
