@@ -6,6 +6,7 @@ Origin is one of ALLOWED_HOSTS, so another site cannot ride an operator's cookie
 consumer closes with 4401.
 """
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 from channels.auth import AuthMiddlewareStack
@@ -13,12 +14,24 @@ from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
 
+# A dashboard reconnecting does not need a write per handshake to keep `last_used_at` useful.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
 
 @database_sync_to_async
 def _token_principal(key: str):
-    from ingest.tokens import token_for_key
+    from django.utils import timezone
 
-    return token_for_key(key) or AnonymousUser()
+    from ingest.models import ApiToken
+    from ingest.tokens import hash_key
+
+    token = ApiToken.objects.filter(key_hash=hash_key(key), is_active=True).first()
+    if token is None:
+        return AnonymousUser()
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
 
 
 def _origin(scope):

@@ -6,6 +6,9 @@ each with the relay's `seq`. A client that sees a gap in `seq` (or a heartbeat w
 its last one) sends `{"type": "resync"}` and gets a fresh snapshot.
 """
 
+import json
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -13,12 +16,34 @@ from ingest.tokens import user_has_scope
 from outages.relay import GROUP, STREAM
 
 UNAUTHORIZED = 4401
+# A snapshot built at stream position `seq` serves every client that connects while the
+# position has not moved, for this long: a wall of screens reconnecting costs one query.
+SNAPSHOT_REUSE_SECONDS = 2.0
 
 
 def _snapshot() -> tuple[list[dict], dict]:
     from outages.api.serializers import active_outages, outage_summary
 
     return active_outages(), outage_summary()
+
+
+class SnapshotCache:
+    """The last snapshot this process built, as sent text, with the `seq` it was built at."""
+
+    def __init__(self):
+        self.seq: int | None = None
+        self.built = 0.0
+        self.text = ""
+
+    def get(self, seq: int | None) -> str | None:
+        fresh = time.monotonic() - self.built < SNAPSHOT_REUSE_SECONDS
+        return self.text if seq is not None and seq == self.seq and fresh else None
+
+    def put(self, seq: int | None, text: str) -> None:
+        self.seq, self.built, self.text = seq, time.monotonic(), text
+
+
+SNAPSHOTS = SnapshotCache()
 
 
 class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
@@ -41,19 +66,24 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(GROUP, self.channel_name)
             self.joined = False
 
-    async def send_snapshot(self):
+    async def send_snapshot(self, reuse: bool = True):
         # Read `seq` before the database: every change up to it is committed, so it is in there.
         seq = STREAM.seq
-        outages, summary = await database_sync_to_async(_snapshot)()
+        text = SNAPSHOTS.get(seq) if reuse else None
+        if text is None:
+            outages, summary = await database_sync_to_async(_snapshot)()
+            text = json.dumps(
+                {"type": "snapshot", "seq": seq, "outages": outages, "summary": summary}
+            )
+            SNAPSHOTS.put(seq, text)
         self.baseline = seq is not None
-        await self.send_json(
-            {"type": "snapshot", "seq": seq, "outages": outages, "summary": summary}
-        )
+        await self.send(text_data=text)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resync":
-            await self.send_snapshot()
+            # The client saw a gap: build afresh rather than trust a cached copy.
+            await self.send_snapshot(reuse=False)
         elif kind == "ping":
             await self.send_json({"type": "pong", "seq": STREAM.seq})
 
@@ -63,14 +93,8 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
             # The snapshot went out before this process knew the stream's position.
             await self.send_snapshot()
             return
-        await self.send_json(
-            {
-                "type": event["event"],
-                "seq": event["seq"],
-                "outage": event["outage"],
-                "summary": event.get("summary"),
-            }
-        )
+        # The relay encoded the message once for every screen.
+        await self.send(text_data=event["text"])
 
     async def outage_heartbeat(self, event):
         STREAM.observe(event["seq"])
