@@ -1,0 +1,58 @@
+"""`oms demo`'s steps on the test database: the grid, the login, and a storm played from now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_a_grid_of_a_few_thousand_meters_once(capsys):
+    from meters.models import Meter
+    from oms.demo import load_demo_grid
+
+    load_demo_grid()
+    assert 2000 <= Meter.objects.count() <= 5000
+    assert not Meter.objects.exclude(power_status="on").exists()  # the demo starts energized
+    load_demo_grid()  # a second start keeps what is there
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_demo_login_can_operate_and_feeds_hold_ingest_scopes():
+    from django.contrib.auth import authenticate
+
+    from ingest.models import ApiToken
+    from ingest.tokens import user_has_scope
+    from oms.demo import FEED_TOKEN, OPERATOR, create_logins
+
+    password, key = create_logins()
+    user = authenticate(username=OPERATOR, password=password)
+    assert user is not None and user_has_scope(user, "operate")
+    feeds = ApiToken.objects.get(name=FEED_TOKEN)
+    assert {"ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"} <= set(feeds.scopes)
+    assert key
+    assert create_logins()[0] != password  # a new password every start
+
+
+def test_demo_storms_start_now_and_never_run_ahead_of_the_clock():
+    from oms.demo import StormPlayer, load_demo_grid
+
+    load_demo_grid()
+    player = StormPlayer("http://127.0.0.1:9", "key", minutes=2, pause=1, seed=5)
+    before = datetime.now(UTC)
+    storm = player.build(5)
+    first = storm.start + timedelta(seconds=storm.emissions[0].arrival)
+    assert abs((first - before).total_seconds()) < 30  # the dashboard moves within seconds
+    providers = {e.provider for e in storm.emissions}
+    assert {"scada", "onu", "kaifa"} <= providers
+    assert all(e.event_time <= e.arrival for e in storm.emissions)
+    assert any(e.phase == 1 for e in storm.emissions)  # restorations follow
+
+
+def test_oms_demo_takes_its_options():
+    from oms.demo import parse_args
+
+    args = parse_args(["--port", "8123", "--no-storm"])
+    assert args.port == 8123 and args.no_storm and args.host == "127.0.0.1"
