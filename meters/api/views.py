@@ -1,7 +1,8 @@
 """Read side of meters: the list, one meter, its status history, and compact map positions."""
 
 from django.shortcuts import get_object_or_404
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -33,6 +34,16 @@ class MeterViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(events)
         return self.get_paginated_response(MeterStatusEventSerializer(page, many=True).data)
 
+    @extend_schema(
+        responses=inline_serializer(
+            "MeterPositions",
+            {
+                "fields": serializers.ListField(child=serializers.CharField()),
+                "truncated": serializers.BooleanField(),
+                "rows": serializers.ListField(child=serializers.ListField()),
+            },
+        )
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=MeterFilterSet)
     def positions(self, request):
         """Compact rows for the map: `[meter_number, lat, lng, power_status, dp]`."""

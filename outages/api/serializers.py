@@ -78,22 +78,22 @@ class OutageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_substation(self, outage):
+    def get_substation(self, outage) -> str | None:
         return _code(outage.substation, "substation_id")
 
-    def get_feeder(self, outage):
+    def get_feeder(self, outage) -> str | None:
         return _code(outage.feeder, "feeder_id")
 
-    def get_dp(self, outage):
+    def get_dp(self, outage) -> str | None:
         return _code(outage.dp, "dp_id")
 
-    def get_meter(self, outage):
+    def get_meter(self, outage) -> str | None:
         return _code(outage.meter, "meter_number")
 
     def get_source_types(self, outage) -> list[str]:
         return list(getattr(outage, "source_types", None) or [])
 
-    def get_merged_into(self, outage):
+    def get_merged_into(self, outage) -> str | None:
         return _code(outage.merged_into, "event_id")
 
     def _device_location(self, outage):

@@ -1,10 +1,21 @@
 """Devices as the API shows them: codes, names, location and the meters they feed, by status."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from topology.models import DistributionPoint, Feeder, Substation
 
 
+class DeviceMeterCountsSerializer(serializers.Serializer):
+    """The active meters a device feeds, by power status (for the schema)."""
+
+    total = serializers.IntegerField()
+    on = serializers.IntegerField()
+    off = serializers.IntegerField()
+    unknown = serializers.IntegerField()
+
+
+@extend_schema_field(DeviceMeterCountsSerializer)
 class MeterCountsField(serializers.Field):
     """`{"total", "on", "off", "unknown"}` from the annotations of `with_meter_counts()`."""
 
