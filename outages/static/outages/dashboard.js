@@ -21,7 +21,7 @@ const state = {
   dps: [],
   meters: new Map(), // meter_number -> {lat, lng, power, el}
   project: null,
-  fresh: new Set(),
+  fresh: new Map(), // event_id -> when it appeared (rows glow for a moment)
 };
 
 // ---------------------------------------------------------------- helpers
@@ -151,7 +151,7 @@ function receive(message) {
 function applyOutage(kind, outage) {
   const id = outage.event_id;
   if (ACTIVE.has(outage.status)) {
-    if (!state.active.has(id)) state.fresh.add(id);
+    if (!state.active.has(id)) state.fresh.set(id, Date.now());
     state.active.set(id, outage);
     state.restored.delete(id);
   } else if (outage.status === "restored") {
@@ -237,44 +237,86 @@ function render() {
 
 function sources(o) { return (o.source_types || []).map((s) => `<span class="src" title="${esc(s)}">${esc(s.replace("call_center", "call").toUpperCase())}</span>`).join(""); }
 
+// Rows are kept by event id and patched in place: a storm re-renders many times a second, and a
+// table rebuilt under the operator's pointer would swallow clicks.
+function renderKeyed(body, cache, items, cellsOf, classOf, empty) {
+  if (!items.length) {
+    cache.clear();
+    body.innerHTML = empty;
+    return;
+  }
+  const placeholder = body.querySelector("tr.empty");
+  if (placeholder) placeholder.remove();
+  const keep = new Set();
+  items.forEach((item, index) => {
+    const id = item.event_id;
+    keep.add(id);
+    let entry = cache.get(id);
+    if (!entry) {
+      const tr = document.createElement("tr");
+      tr.dataset.id = id;
+      entry = { tr, html: "" };
+      cache.set(id, entry);
+    }
+    const html = cellsOf(item);
+    if (entry.html !== html) {
+      entry.tr.innerHTML = html;
+      entry.html = html;
+      for (const cell of entry.tr.querySelectorAll("[data-since]")) cell.textContent = ageText(cell.dataset.since);
+    }
+    entry.tr.className = classOf(item);
+    if (body.children[index] !== entry.tr) body.insertBefore(entry.tr, body.children[index] || null);
+  });
+  for (const [id, entry] of cache) {
+    if (!keep.has(id)) { entry.tr.remove(); cache.delete(id); }
+  }
+}
+
+function isFresh(id) {
+  const since = state.fresh.get(id);
+  if (since === undefined) return false;
+  if (Date.now() - since < 2500) return true;
+  state.fresh.delete(id);
+  return false;
+}
+
+const activeRows = new Map();
+const restoredRows = new Map();
+
 function renderOutages() {
   const rows = [...state.active.values()].sort((a, b) =>
     (b.affected_customers_count - a.affected_customers_count) || (Date.parse(b.first_detected_at) - Date.parse(a.first_detected_at)));
   $("outage-count").textContent = rows.length;
-  const body = $("outage-rows");
-  if (!rows.length) { body.innerHTML = `<tr class="empty"><td colspan="10">No active outages · all supply normal</td></tr>`; return; }
-  body.innerHTML = rows.map((o) => {
+  renderKeyed($("outage-rows"), activeRows, rows, (o) => {
     const pct = Math.round((o.confidence_score || 0) * 100);
     const old = (Date.now() - Date.parse(o.first_detected_at)) / 60000 > STALE_OUTAGE_MIN ? " old" : "";
-    const cls = [state.selected === o.event_id ? "selected" : "", state.fresh.has(o.event_id) ? "fresh" : ""].join(" ");
-    return `<tr data-id="${esc(o.event_id)}" class="${cls}">
-      <td class="event-id">${esc(o.event_id)}</td>
+    return `<td class="event-id">${esc(o.event_id)}</td>
       <td><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span></td>
       <td class="device">${esc(deviceOf(o))}</td>
       <td><span class="chip s-${esc(o.status)}">${esc(o.status.replace("_", " "))}</span></td>
       <td><span class="conf"><span class="conf-bar"><i style="width:${pct}%"></i></span>${pct}%</span></td>
       <td class="num">${fmt(o.affected_customers_count)}</td>
       <td class="num">${fmt(o.affected_meters_count - (o.restored_meters_count || 0))}/${fmt(o.affected_meters_count)}</td>
-      <td class="num age${old}" data-since="${esc(o.first_detected_at)}">${ageText(o.first_detected_at)}</td>
+      <td class="num age${old}" data-since="${esc(o.first_detected_at)}"></td>
       <td>${sources(o)}</td>
-      <td class="age">${o.estimated_restoration_time ? hhmmss(new Date(o.estimated_restoration_time)) : "—"}</td>
-    </tr>`;
-  }).join("");
-  state.fresh.clear();
+      <td class="age">${o.estimated_restoration_time ? hhmmss(new Date(o.estimated_restoration_time)) : "—"}</td>`;
+  }, (o) => [state.selected === o.event_id ? "selected" : "", isFresh(o.event_id) ? "fresh" : ""].join(" ").trim(),
+  `<tr class="empty"><td colspan="10">No active outages · all supply normal</td></tr>`);
 }
 
 function renderRestored() {
-  const rows = [...state.restored.values()].sort((a, b) => Date.parse(b.actual_restoration_time || b.updated_at) - Date.parse(a.actual_restoration_time || a.updated_at));
-  $("restored-count").textContent = rows.length;
-  const body = $("restored-rows");
-  if (!rows.length) { body.innerHTML = `<tr class="empty"><td colspan="6">None</td></tr>`; return; }
-  body.innerHTML = rows.slice(0, 100).map((o) => `<tr data-id="${esc(o.event_id)}" class="${state.selected === o.event_id ? "selected" : ""}">
-      <td class="event-id">${esc(o.event_id)}</td>
+  const rows = [...state.restored.values()]
+    .sort((a, b) => Date.parse(b.actual_restoration_time || b.updated_at) - Date.parse(a.actual_restoration_time || a.updated_at))
+    .slice(0, 100);
+  $("restored-count").textContent = state.restored.size;
+  renderKeyed($("restored-rows"), restoredRows, rows, (o) => `<td class="event-id">${esc(o.event_id)}</td>
       <td><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span></td>
       <td class="device">${esc(deviceOf(o))}</td>
       <td><span class="chip s-restored">restored</span></td>
       <td class="num">${fmt(o.affected_customers_count)} cust</td>
-      <td class="num age">${o.actual_restoration_time ? hhmmss(new Date(o.actual_restoration_time)) : ""}</td></tr>`).join("");
+      <td class="num age">${o.actual_restoration_time ? hhmmss(new Date(o.actual_restoration_time)) : ""}</td>`,
+  (o) => (state.selected === o.event_id ? "selected" : ""),
+  `<tr class="empty"><td colspan="6">None</td></tr>`);
 }
 
 function renderSubstations() {
@@ -416,7 +458,8 @@ function setupMap() {
   }, { passive: false });
   let drag = null;
   map.addEventListener("pointerdown", (event) => {
-    if (event.target.closest("[data-id]")) return;
+    const outage = event.target.closest("[data-id]");
+    if (outage) { select(outage.dataset.id); return; }
     const [, , scale] = svgPoint(event);
     drag = { x: event.clientX, y: event.clientY, view: { ...view }, scale };
     map.classList.add("dragging");
@@ -427,7 +470,6 @@ function setupMap() {
     setView({ ...drag.view, x: drag.view.x - (event.clientX - drag.x) * drag.scale, y: drag.view.y - (event.clientY - drag.y) * drag.scale });
   });
   map.addEventListener("pointerup", () => { drag = null; map.classList.remove("dragging"); });
-  map.addEventListener("click", (event) => { const g = event.target.closest("[data-id]"); if (g) select(g.dataset.id); });
   $("map-reset").addEventListener("click", () => setView({ x: 0, y: 0, w: VIEW.w, h: VIEW.h }));
 }
 
@@ -521,7 +563,8 @@ function tick() {
 
 function setupTables() {
   for (const id of ["outage-rows", "restored-rows"]) {
-    $(id).addEventListener("click", (event) => { const tr = event.target.closest("tr[data-id]"); if (tr) select(tr.dataset.id); });
+    // pointerdown, not click: a row patched between press and release still selects.
+    $(id).addEventListener("pointerdown", (event) => { const tr = event.target.closest("tr[data-id]"); if (tr) select(tr.dataset.id); });
   }
 }
 
