@@ -37,7 +37,8 @@ UNMATCHED_INDEX = models.Index(
 class RawEvent(models.Model):
     """Columns every feed's raw table shares."""
 
-    source_event_id = models.CharField(max_length=300, unique=True)
+    # Unique with the event time (see Meta): the tables are partitioned by month on it.
+    source_event_id = models.CharField(max_length=300)
     event_timestamp = models.DateTimeField()
     evidence = models.CharField(max_length=10, choices=Evidence)
     processing_status = models.CharField(max_length=12, choices=ProcessingStatus)
@@ -56,6 +57,12 @@ class RawEvent(models.Model):
         constraints = [
             choices_check("evidence", Evidence),
             choices_check("processing_status", ProcessingStatus),
+            # The natural key; PostgreSQL wants the partition key (event time) in it too, and a
+            # re-delivery carries the same time. ingest/migrations/0009 partitions the tables.
+            models.UniqueConstraint(
+                fields=["source_event_id", "event_timestamp"],
+                name="%(class)s_source_event_unique",
+            ),
         ]
         indexes = [UNMATCHED_INDEX]
 

@@ -147,9 +147,11 @@ class MeterStatusEvent(models.Model):
         constraints = [
             choices_check("previous_status", PowerStatus),
             choices_check("new_status", PowerStatus),
-            # Source first: it also finds every meter one source event touched.
+            # Source first: it also finds every meter one source event touched. The event time
+            # is the partition key (monthly partitions, meters/migrations/0009), which PostgreSQL
+            # wants in every unique key; a re-delivery carries the same time.
             models.UniqueConstraint(
-                fields=["source_type", "source_event_id", "meter"],
+                fields=["source_type", "source_event_id", "meter", "event_timestamp"],
                 name="meter_status_event_source_unique",
             ),
         ]

@@ -4,7 +4,9 @@
 -- alarmType), stores it once under its natural key (eventId, else substation, feeder, event
 -- type, alarm type and timestamp) and applies it. A re-delivery applies nothing and answers
 -- the stored result with "duplicate": true. Missing or malformed fields raise
--- invalid_parameter_value naming the field.
+-- invalid_parameter_value naming the field. scada_events is partitioned by month on the event
+-- time, so its unique key is (source_event_id, event_timestamp): a key already stored at any
+-- time is a re-delivery, and the unique key settles two first deliveries racing each other.
 CREATE OR REPLACE FUNCTION insert_scada_event_with_meter_check(p_event jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,6 +45,11 @@ BEGIN
                                _e ->> 'eventType', _e ->> 'alarmType',
                                to_char(_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')));
 
+    SELECT id INTO _id FROM scada_events WHERE source_event_id = _key ORDER BY id LIMIT 1;
+    IF _id IS NOT NULL THEN
+        RETURN ingest_scada_answer(_id) || '{"duplicate": true}'::jsonb;
+    END IF;
+
     INSERT INTO scada_events AS s
         (source_event_id, event_timestamp, evidence, processing_status, raw_payload, received_at,
          event_type, alarm_type, substation_id, feeder_id, main_station_id, voltage, severity,
@@ -58,11 +65,11 @@ BEGIN
             CASE WHEN jsonb_typeof(_e #> '{coordinates,lng}') = 'number'
                  THEN (_e #>> '{coordinates,lng}')::float END,
             false, 0)
-    ON CONFLICT (source_event_id) DO NOTHING
+    ON CONFLICT (source_event_id, event_timestamp) DO NOTHING
     RETURNING s.id INTO _id;
 
     IF _id IS NULL THEN
-        SELECT id INTO _id FROM scada_events WHERE source_event_id = _key;
+        SELECT id INTO _id FROM scada_events WHERE source_event_id = _key AND event_timestamp = _at;
         RETURN ingest_scada_answer(_id) || '{"duplicate": true}'::jsonb;
     END IF;
     RETURN ingest_apply_scada_event(_id);

@@ -1,7 +1,9 @@
 -- meters_record_power_evidence(_rows oms_evidence[]) → the rows that were new
 -- Records power evidence ('off' | 'on' | 'unknown' rows; others are skipped) in the audit trail
 -- and moves each meter to its newest evidence, set-based:
---   * a re-delivered (meter, provider, source_event_id) records nothing and is not returned;
+--   * a re-delivered (meter, provider, source_event_id) records nothing and is not returned
+--     (the unique key also holds the event time, the partition key of the monthly partitions:
+--     a re-delivery carries the same time, and the NOT EXISTS below ignores time anyway);
 --   * evidence older than the meter's last power change is recorded with applied = false and
 --     changes nothing (late delivery never overrides newer evidence);
 --   * previous_status is the real status before each applied row, in event-time order.
@@ -48,7 +50,7 @@ BEGIN
         SELECT c.meter_id, coalesce(c.event_type, c.evidence), c.before, c.evidence, c.provider,
                c.source_event_id, c.event_time, c.is_applied, w.weight, '{}'::jsonb, now()
           FROM chained c JOIN weights w ON w.provider = c.provider
-        ON CONFLICT (meter_id, source_type, source_event_id) DO NOTHING
+        ON CONFLICT (meter_id, source_type, source_event_id, event_timestamp) DO NOTHING
         RETURNING e.meter_id, e.source_type, e.source_event_id, e.previous_status, e.new_status,
                   e.applied, e.event_timestamp
     ),
