@@ -13,6 +13,7 @@ import argparse
 import http.client
 import json
 import logging
+import queue
 import secrets
 import sys
 import tempfile
@@ -38,7 +39,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="oms demo", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--storm-minutes", type=float, default=3.0, help="length of one storm")
+    parser.add_argument(
+        "--storm-minutes", type=float, default=4.0, help="longest outage of a storm (minutes)"
+    )
     parser.add_argument("--pause", type=float, default=20.0, help="seconds between storms")
     parser.add_argument("--no-storm", action="store_true", help="serve only, feed nothing")
     parser.add_argument("--seed", type=int, default=None, help="first storm's seed")
@@ -92,7 +95,11 @@ def create_logins() -> tuple[str, str]:
 
 
 class StormPlayer(threading.Thread):
-    """Plays storms in real time by POSTing each message to /api/ingest/<provider>/."""
+    """Plays storms in real time by POSTing each message to /api/ingest/<provider>/.
+
+    One sender per provider keeps each feed's own order (as a real feed would) while a slow
+    answer from one feed does not hold the others back.
+    """
 
     def __init__(self, base: str, token: str, *, minutes: float, pause: float, seed: int):
         super().__init__(name="oms-demo-storms", daemon=True)
@@ -102,25 +109,44 @@ class StormPlayer(threading.Thread):
         self.minutes = minutes
         self.pause = pause
         self.seed = seed
-        self.connection: http.client.HTTPConnection | None = None
+        self.local = threading.local()
+        self.queues: dict[str, queue.Queue] = {}
+        self.failed = 0
 
     def post(self, provider: str, payload: dict) -> int:
         body = json.dumps(payload).encode()
         headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
         for _ in range(3):
+            connection = getattr(self.local, "connection", None)
             try:
-                if self.connection is None:
-                    self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-                self.connection.request("POST", f"/api/ingest/{provider}/", body, headers)
-                response = self.connection.getresponse()
+                if connection is None:
+                    connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                    self.local.connection = connection
+                connection.request("POST", f"/api/ingest/{provider}/", body, headers)
+                response = connection.getresponse()
                 response.read()
                 return response.status
             except (OSError, http.client.HTTPException):
-                if self.connection is not None:
-                    self.connection.close()
-                self.connection = None
+                connection.close()
+                self.local.connection = None
                 time.sleep(0.5)
         return 0
+
+    def sender(self, provider: str) -> queue.Queue:
+        """The queue of one feed's sender thread (started on first use)."""
+        if provider not in self.queues:
+            pending: queue.Queue = queue.Queue()
+
+            def drain():
+                while True:
+                    payload = pending.get()
+                    if self.post(provider, payload) not in (200, 201):
+                        self.failed += 1
+                    pending.task_done()
+
+            threading.Thread(target=drain, name=f"oms-demo-{provider}", daemon=True).start()
+            self.queues[provider] = pending
+        return self.queues[provider]
 
     def build(self, seed: int):
         from oms.simulator import GridView, build_storm
@@ -136,7 +162,9 @@ class StormPlayer(threading.Thread):
             late_share=0.0,
             call_share=0.15,
             storm_minutes=20.0,
-            time_scale=self.minutes / 20.0,
+            # Sustained faults last 30 to 180 storm minutes: scaled so the longest lasts about
+            # `minutes`, and most are restored well before.
+            time_scale=self.minutes / 180.0,
         )
         now = datetime.now(UTC)
         probe = build_storm(grid, seed, start=now, **options)
@@ -164,15 +192,24 @@ class StormPlayer(threading.Thread):
                 flush=True,
             )
             origin = storm.start.timestamp()
-            sent = failed = 0
+            # The storm's long tail (retransmissions minutes later) is skipped: the next storm
+            # starts once the last restoration has been heard.
+            ends = [fault.end for fault in storm.faults if fault.end is not None]
+            cutoff = max(ends, default=0.0) + 90.0
+            sent, self.failed = 0, 0
             for arrival, provider, payload in storm.timeline():
+                if arrival > cutoff:
+                    break
                 delay = origin + arrival - time.time()
                 if delay > 0:
                     time.sleep(delay)
-                status = self.post(provider, payload)
+                self.sender(provider).put(payload)
                 sent += 1
-                failed += status not in (200, 201)
-            print(f"· storm {seed} played: {sent:,} messages, {failed} not accepted", flush=True)
+            for pending in self.queues.values():
+                pending.join()
+            print(
+                f"· storm {seed} played: {sent:,} messages, {self.failed} not accepted", flush=True
+            )
             seed += 1
             time.sleep(self.pause)
 
