@@ -358,7 +358,11 @@ def main() -> None:
         time.sleep(2.5)  # one more poll of the outage table
         watcher.stop()
         status = proc_status(server.pid) if server else {}
-        log(f"posted in {post.seconds:.1f} s = {post.rate:,.0f} events/s sustained")
+        log(f"posted in {post.seconds:.1f} s: {post.delivered:,} of {post.events:,} events "
+            f"delivered = {post.rate:,.0f} events/s sustained")  # fmt: skip
+        if post.failures:
+            log(f"{len(post.failures)} batches failed (see the server log); the figures below "
+                "are not a benchmark")  # fmt: skip
         if status:
             log(
                 f"server peak RSS (VmHWM) {status.get('VmHWM', '?').strip()}, "

@@ -1048,7 +1048,8 @@ def http_sender(base_url: str, token: str, timeout: float = 300.0) -> Sender:
 
 @dataclass
 class PostResult:
-    events: int = 0
+    events: int = 0  # sent
+    delivered: int = 0  # in batches answered 2xx
     batches: int = 0
     seconds: float = 0.0
     accepted: int = 0
@@ -1060,9 +1061,12 @@ class PostResult:
     fault_acked: dict = field(default_factory=dict)  # fault -> wall time its last message acked
     started_at: float = 0.0
 
+    aborted: bool = False  # stopped after `abort_after` failed batches in a row
+
     @property
     def rate(self) -> float:
-        return self.events / self.seconds if self.seconds else 0.0
+        """Delivered (2xx) events per second of posting."""
+        return self.delivered / self.seconds if self.seconds else 0.0
 
 
 def post_storm(
@@ -1075,17 +1079,20 @@ def post_storm(
     max_attempts: int = 8,
     progress: Callable[[str], None] = lambda message: None,
     progress_every: float = 10.0,
+    abort_after: int = 20,
 ) -> PostResult:
     """Send the storm through `send` in arrival order, `concurrency` batches in flight (one:
     in the calling thread, as a test needs).
 
     429/503 answers and connection errors are retried (same batch, so the same natural keys)
-    after `Retry-After` or a short backoff; other non-2xx answers are recorded as failures.
+    after `Retry-After` or a short backoff; other non-2xx answers are recorded as failures, and
+    after `abort_after` failed batches in a row the rest of the storm is not sent.
     """
     import queue
 
     result = PostResult(started_at=time.perf_counter())
     lock = threading.Lock()
+    failed_in_row = [0]
     work: queue.Queue = queue.Queue(maxsize=concurrency * 2)
     stop = object()
 
@@ -1116,6 +1123,8 @@ def post_storm(
                 result.batches += 1
                 result.events += batch.count
                 if 200 <= status < 300:
+                    failed_in_row[0] = 0
+                    result.delivered += batch.count
                     result.accepted += int(payload.get("accepted", 0))
                     result.duplicates += int(payload.get("duplicates", 0))
                     for r in payload.get("rejected", []) or []:
@@ -1124,9 +1133,14 @@ def post_storm(
                         result.fault_acked[f] = max(result.fault_acked.get(f, 0.0), acked)
                 else:
                     result.failures.append((batch.provider, status, payload))
+                    failed_in_row[0] += 1
+                    if failed_in_row[0] >= abort_after:
+                        result.aborted = True
 
     if concurrency <= 1:  # in the calling thread: its database connection, its transaction
         for batch in batches(storm, batch_size=batch_size, window=window):
+            if result.aborted:
+                break
             work.put(batch)
             work.put(stop)
             worker()
@@ -1138,6 +1152,8 @@ def post_storm(
     last_report = result.started_at
     sent = 0
     for batch in batches(storm, batch_size=batch_size, window=window):
+        if result.aborted:
+            break
         work.put(batch)
         sent += batch.count
         now = time.perf_counter()
@@ -1460,8 +1476,9 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
     ]
     if post:
         rows += [
-            ("ingest", f"{post.events:,} events in {post.seconds:,.1f} s"),
-            ("  sustained rate", f"{post.rate:,.0f} events/s"),
+            ("ingest", f"{post.events:,} events sent, {post.delivered:,} delivered (2xx) in "
+             f"{post.seconds:,.1f} s" + (" - ABORTED after failures" if post.aborted else "")),
+            ("  sustained rate (delivered)", f"{post.rate:,.0f} events/s"),
             ("  batches; latency p50 / p99 / max", f"{post.batches:,}; "
              + _spread(post.latencies, (0.5, 0.99, 1.0))),
             ("  accepted / duplicates", f"{post.accepted:,} / {post.duplicates:,}"),
