@@ -14,11 +14,10 @@ stores and applies the event itself.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
+import orjson
 from django.db import DataError, connection, transaction
 
 from ingest.matching import resolve_meters
@@ -148,10 +147,6 @@ def _record_type(field) -> str:
     return "json" if db_type == "jsonb" else db_type
 
 
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def _insert_raw_rows(model, events: list[ProviderEvent], outcomes: dict) -> dict[str, int]:
     """INSERT the applied events' raw rows with their outcome, skipping keys stored meanwhile;
     {source_event_id: pk} of the rows inserted."""
@@ -177,7 +172,7 @@ def _insert_raw_rows(model, events: list[ProviderEvent], outcomes: dict) -> dict
             "outage_event_id": outcome.outage_pk,
             "answer": outcome.answer,
         }
-        rows.append({key: _jsonable(value) for key, value in row.items()})
+        rows.append(row)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}, processed_at)"
@@ -185,7 +180,7 @@ def _insert_raw_rows(model, events: list[ProviderEvent], outcomes: dict) -> dict
             f" FROM json_to_recordset(%s::json) AS r({record})"
             " ON CONFLICT (source_event_id, event_timestamp) DO NOTHING"
             " RETURNING source_event_id, id",
-            [json.dumps(rows)],
+            [orjson.dumps(rows).decode()],
         )
         return dict(cursor.fetchall())
 
@@ -301,7 +296,7 @@ def _record_outcomes(model, pairs: list[tuple[int, ProviderEvent]], outcomes: di
             " processed_at = CASE WHEN r.status = 'unmatched' THEN NULL ELSE now() END"
             " FROM json_to_recordset(%s::json) AS r(id bigint, status text, outage bigint,"
             " answer json) WHERE t.id = r.id",
-            [json.dumps(updates)],
+            [orjson.dumps(updates).decode()],
         )
 
 
