@@ -143,26 +143,38 @@ def time_queries(url: str | None, read_token: str, feeders, meters, samples: int
     return out
 
 
-def pad_history(rows: int, start) -> None:
-    """Synthetic old status events (one a meter in turn) so history queries run on a big table."""
+def pad_history(rows: int, start, chunk: int = 1_000_000) -> None:
+    """Synthetic old status events, spread over the year before the storm and over the meters in
+    turn, so history queries run against a table of a utility's size. Monthly partitions are
+    made first when the schema is partitioned (oms_ensure_month_partitions)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM oms_meters")
-        (meters,) = cursor.fetchone()
-        cursor.execute(
-            """
-            INSERT INTO oms_meter_status_events
-                (meter_id, event_type, previous_status, new_status, source_type,
-                 source_event_id, event_timestamp, applied, metadata, created_at)
-            SELECT m.id, 'bench_history', 'on', 'on', 'bench', 'hist-' || g,
-                   %s - make_interval(mins => g %% 525600), true, '{}'::jsonb, now()
-            FROM generate_series(1, %s) g
-            JOIN oms_meters m ON m.id = (SELECT min(id) FROM oms_meters) + (g %% %s)
-            ON CONFLICT DO NOTHING
-            """,
-            [start, rows, meters],
-        )
+        cursor.execute("SELECT min(id), count(*) FROM oms_meters")
+        first, meters = cursor.fetchone()
+        cursor.execute("SELECT to_regproc('oms_ensure_month_partitions') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            cursor.execute(
+                "SELECT oms_ensure_month_partitions('oms_meter_status_events', "
+                "(%s::timestamptz - interval '13 months')::date, 15)",
+                [start],
+            )
+        for low in range(0, rows, chunk):
+            high = min(rows, low + chunk)
+            cursor.execute(
+                """
+                INSERT INTO oms_meter_status_events
+                    (meter_id, event_type, previous_status, new_status, source_type,
+                     source_event_id, event_timestamp, applied, metadata, created_at)
+                SELECT %s + (g %% %s), 'bench_history', 'on', 'on', 'bench', 'hist-' || g,
+                       %s::timestamptz - interval '1 hour' - make_interval(mins => g %% 525000),
+                       true, '{}'::jsonb, now()
+                FROM generate_series(%s, %s) g
+                ON CONFLICT DO NOTHING
+                """,
+                [first, meters, start, low + 1, high],
+            )
+            log(f"  history: {high:,} of {rows:,} rows")
 
 
 def print_function_times(top: int = 15) -> None:
