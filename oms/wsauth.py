@@ -6,6 +6,7 @@ Origin is one of ALLOWED_HOSTS, so another site cannot ride an operator's cookie
 consumer closes with 4401.
 """
 
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -16,22 +17,40 @@ from django.contrib.auth.models import AnonymousUser
 
 # A dashboard reconnecting does not need a write per handshake to keep `last_used_at` useful.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# Screens sharing a token reconnect together (a server restart): one lookup serves them for
+# this long. A revoked token can open a socket for at most this long after revocation.
+TOKEN_CACHE_SECONDS = 10.0
+_token_cache: dict[str, tuple[float, object]] = {}
 
 
-@database_sync_to_async
-def _token_principal(key: str):
+def _lookup_token(key_hash: str):
     from django.utils import timezone
 
     from ingest.models import ApiToken
-    from ingest.tokens import hash_key
 
-    token = ApiToken.objects.filter(key_hash=hash_key(key), is_active=True).first()
+    token = ApiToken.objects.filter(key_hash=key_hash, is_active=True).first()
     if token is None:
-        return AnonymousUser()
+        return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+async def _token_principal(key: str):
+    from ingest.tokens import hash_key
+
+    key_hash = hash_key(key)
+    cached = _token_cache.get(key_hash)
+    if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
+        token = cached[1]
+    else:
+        # Off the consumers' shared database thread, so handshakes do not queue behind it.
+        token = await database_sync_to_async(_lookup_token, thread_sensitive=False)(key_hash)
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key_hash] = (time.monotonic(), token)
+    return token or AnonymousUser()
 
 
 def _origin(scope):

@@ -6,9 +6,11 @@ each with the relay's `seq`. A client that sees a gap in `seq` (or a heartbeat w
 its last one) sends `{"type": "resync"}` and gets a fresh snapshot.
 """
 
+import asyncio
 import json
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -28,12 +30,18 @@ def _snapshot() -> tuple[list[dict], dict]:
 
 
 class SnapshotCache:
-    """The last snapshot this process built, as sent text, with the `seq` it was built at."""
+    """The last snapshot this process built, as sent text, with the `seq` it was built at.
+
+    Clients connecting together share one build (single flight) and, while the stream has not
+    moved, one copy: a wall of screens reconnecting after a restart costs one query.
+    """
 
     def __init__(self):
         self.seq: int | None = None
         self.built = 0.0
         self.text = ""
+        self.pending: asyncio.Task | None = None
+        self.pending_seq: int | None = None
 
     def get(self, seq: int | None) -> str | None:
         fresh = time.monotonic() - self.built < SNAPSHOT_REUSE_SECONDS
@@ -42,8 +50,36 @@ class SnapshotCache:
     def put(self, seq: int | None, text: str) -> None:
         self.seq, self.built, self.text = seq, time.monotonic(), text
 
+    async def text_for(self, seq: int | None, reuse: bool = True) -> str:
+        if reuse:
+            cached = self.get(seq)
+            if cached is not None:
+                return cached
+            pending = self.pending
+            if (
+                pending is not None
+                and not pending.done()
+                and self.pending_seq == seq
+                and pending.get_loop() is asyncio.get_running_loop()
+            ):
+                return await asyncio.shield(pending)
+        task = asyncio.ensure_future(self._build(seq))
+        self.pending, self.pending_seq = task, seq
+        return await asyncio.shield(task)
+
+    async def _build(self, seq: int | None) -> str:
+        # Off the consumers' shared database thread, so handshakes are not queued behind it.
+        outages, summary = await database_sync_to_async(_snapshot, thread_sensitive=False)()
+        text = json.dumps({"type": "snapshot", "seq": seq, "outages": outages, "summary": summary})
+        self.put(seq, text)
+        return text
+
 
 SNAPSHOTS = SnapshotCache()
+
+
+# Group messages whose handlers never touch the database.
+PUSH_MESSAGES = frozenset({"outage.event", "outage.heartbeat"})
 
 
 class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
@@ -61,6 +97,15 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         await self.send_snapshot()
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every handler, a hop to its one
+        # shared sync thread per message and per screen. Pushes only forward text: skip it.
+        if message.get("type") in PUSH_MESSAGES:
+            handler = getattr(self, get_handler_name(message))
+            await handler(message)
+            return
+        await super().dispatch(message)
+
     async def disconnect(self, code):
         if self.joined:
             await self.channel_layer.group_discard(GROUP, self.channel_name)
@@ -69,13 +114,7 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
     async def send_snapshot(self, reuse: bool = True):
         # Read `seq` before the database: every change up to it is committed, so it is in there.
         seq = STREAM.seq
-        text = SNAPSHOTS.get(seq) if reuse else None
-        if text is None:
-            outages, summary = await database_sync_to_async(_snapshot)()
-            text = json.dumps(
-                {"type": "snapshot", "seq": seq, "outages": outages, "summary": summary}
-            )
-            SNAPSHOTS.put(seq, text)
+        text = await SNAPSHOTS.text_for(seq, reuse=reuse)
         self.baseline = seq is not None
         await self.send(text_data=text)
 

@@ -137,6 +137,7 @@ class OutageRelay:
         self.flush_lock = asyncio.Lock()
         self.flush_task: asyncio.Task | None = None
         self.last_sent = 0.0
+        self.window_opened = 0.0
         self.leading = asyncio.Event()
 
     async def run(self) -> None:
@@ -189,6 +190,8 @@ class OutageRelay:
         if pk is None and not event_id:
             return
         key = ("pk", pk) if pk is not None else ("event_id", event_id)
+        if not self.pending:
+            self.window_opened = time.monotonic()
         previous = self.pending.get(key)
         if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
             self.pending[key] = (pk, event_id, kind)
@@ -208,6 +211,7 @@ class OutageRelay:
             batch, self.pending = list(self.pending.values()), {}
             if not batch:
                 return 0
+            started = time.monotonic()
             pks = [pk for pk, _, _ in batch if pk is not None]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
             by_pk, by_event_id, summary = await sync_to_async(load_outages, thread_sensitive=False)(
@@ -224,6 +228,13 @@ class OutageRelay:
                     outage, kind = {"event_id": event_id, "status": "deleted"}, "closed"
                 await self._send(f"outage.{kind}", outage, summary)
                 sent += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "relay: pushed %d change(s); waited %.0f ms, loaded and sent in %.0f ms",
+                    sent,
+                    (started - self.window_opened) * 1000,
+                    (time.monotonic() - started) * 1000,
+                )
             return sent
 
     async def _send(self, kind: str, outage: dict, summary: dict) -> None:
