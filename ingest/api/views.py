@@ -7,6 +7,7 @@ records to ingest.actions, answer. Nothing is written when a payload is refused.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http.request import RawPostDataException
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -40,7 +41,11 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def read_body(request) -> bytes:
-    """The request body, refused with 413 past DATA_UPLOAD_MAX_MEMORY_SIZE (read no further)."""
+    """The request body, refused with 413 past DATA_UPLOAD_MAX_MEMORY_SIZE (read no further).
+
+    Read from Django's request, not DRF's stream: DRF sees no body without a Content-Length,
+    and head-ends may send theirs chunked.
+    """
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -48,10 +53,14 @@ def read_body(request) -> bytes:
         declared = 0
     if limit is not None and declared > limit:
         raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
-    stream = request.stream
-    if stream is None:
-        return b""
-    body = stream.read(limit + 1) if limit is not None else stream.read()
+    django_request = request._request
+    if getattr(django_request, "_read_started", False):
+        try:  # already read by a form parser (a browser session's CSRF check): kept in .body
+            body = django_request.body
+        except RawPostDataException:
+            body = b""
+    else:
+        body = django_request.read(limit + 1) if limit is not None else django_request.read()
     if limit is not None and len(body) > limit:
         raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
     return body
