@@ -17,6 +17,7 @@ DECLARE
     _outage bigint;
     _affected bigint[];
     _before jsonb;
+    _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     PERFORM outages_lock_feeders(CASE _scope
@@ -52,9 +53,15 @@ BEGIN
             SELECT o.outage_id INTO _outage
               FROM outages_open(_scope, ARRAY[_device_id], ARRAY[_event_time], _severity,
                                 _root_cause) o;
+            -- The outages inside the device are this one: active ones, and ones already
+            -- restored by meters' own evidence that arrived before this event (a blip whose
+            -- last gasps and power-ups came first).
             PERFORM outages_merge(_outage, ARRAY(
                 SELECT o.id FROM oms_outage_events o
-                 WHERE o.status IN ('detected', 'confirmed', 'in_progress') AND o.id <> _outage
+                 WHERE o.id <> _outage
+                   AND (o.status IN ('detected', 'confirmed', 'in_progress')
+                        OR (o.status = 'restored' AND o.actual_restoration_time >= _event_time
+                            AND o.first_detected_at >= _event_time - _window))
                    AND CASE _scope
                        WHEN 'substation' THEN o.substation_id = _device_id
                                               AND o.scope IN ('feeder', 'dp', 'meter')

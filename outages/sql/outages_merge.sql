@@ -1,7 +1,8 @@
 -- outages_merge(_parent bigint, _children bigint[]) → integer (outages merged)
--- Rolls active outages into a parent: their sources, meters (with off/restore times) and
--- timeline are carried over, the parent starts at the earliest start, and the children are
--- closed with status 'merged' and merged_into set.
+-- Rolls outages (active, or restored ones the parent's evidence explains) into a parent: their
+-- sources, meters (with off/restore times) and timeline are carried over, the parent starts at
+-- the earliest start, and the children are closed with status 'merged' and merged_into set, so
+-- no interruption is counted twice.
 CREATE OR REPLACE FUNCTION outages_merge(_parent bigint, _children bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -11,7 +12,7 @@ BEGIN
     SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO _merged
       FROM oms_outage_events
      WHERE id = ANY (_children) AND id <> _parent
-       AND status IN ('detected', 'confirmed', 'in_progress');
+       AND status IN ('detected', 'confirmed', 'in_progress', 'restored');
     IF cardinality(_merged) = 0 THEN
         RETURN 0;
     END IF;

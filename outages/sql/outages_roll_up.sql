@@ -1,8 +1,9 @@
 -- outages_roll_up(_dp_ids bigint[]) → void
 -- Prediction by roll-up, for the DPs that just received evidence:
 --   1. a DP where at least dp_rollup_fraction of its active meters have meter outages that
---      started within rollup_window_minutes of each other becomes one DP outage;
---   2. a feeder with at least feeder_rollup_dp_count DP outages inside the window becomes one
+--      started within rollup_window_minutes of each other (any such window, so a later ticket
+--      never hides an earlier cluster) becomes one DP outage;
+--   2. a feeder with at least feeder_rollup_dp_count DP outages inside one window becomes one
 --      feeder outage.
 -- The smaller outages are merged into the new one and its device's meters inferred off.
 CREATE OR REPLACE FUNCTION outages_roll_up(_dp_ids bigint[]) RETURNS void
@@ -14,21 +15,23 @@ DECLARE
     _opened record;
 BEGIN
     FOR _opened IN
-        WITH recent AS (
-            SELECT o.dp_id, o.first_detected_at,
-                   max(o.first_detected_at) OVER (PARTITION BY o.dp_id) AS newest
+        WITH windows AS (
+            -- For each meter outage: how many of the DP's meter outages start within the window
+            -- that opens with it.
+            SELECT o.dp_id, o.first_detected_at AS started,
+                   count(*) OVER (PARTITION BY o.dp_id ORDER BY o.first_detected_at
+                                  RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
               FROM oms_outage_events o
              WHERE o.scope = 'meter' AND o.dp_id = ANY (_dp_ids)
                AND o.status IN ('detected', 'confirmed', 'in_progress')
         ),
         ripe AS (
-            SELECT r.dp_id, min(r.first_detected_at) AS started
-              FROM recent r
-             WHERE r.first_detected_at >= r.newest - _window
-             GROUP BY r.dp_id
-            HAVING count(*) >= greatest(1, ceil(_fraction * (
+            SELECT w.dp_id, min(w.started) AS started
+              FROM windows w
+             WHERE w.out >= greatest(1, ceil(_fraction * (
                        SELECT count(*) FROM oms_meters m
-                        WHERE m.dp_id = r.dp_id AND m.status = 'active')))
+                        WHERE m.dp_id = w.dp_id AND m.status = 'active')))
+             GROUP BY w.dp_id
         )
         SELECT o.* FROM ripe,
                LATERAL outages_open('dp', ARRAY[ripe.dp_id], ARRAY[ripe.started], 'medium', '') o
@@ -43,20 +46,19 @@ BEGIN
     END LOOP;
 
     FOR _opened IN
-        WITH recent AS (
-            SELECT o.feeder_id, o.first_detected_at,
-                   max(o.first_detected_at) OVER (PARTITION BY o.feeder_id) AS newest
+        WITH windows AS (
+            SELECT o.feeder_id, o.first_detected_at AS started,
+                   count(*) OVER (PARTITION BY o.feeder_id ORDER BY o.first_detected_at
+                                  RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
               FROM oms_outage_events o
              WHERE o.scope = 'dp' AND o.status IN ('detected', 'confirmed', 'in_progress')
                AND o.feeder_id IN (SELECT d.feeder_id FROM network_distribution_points d
                                     WHERE d.id = ANY (_dp_ids))
         ),
         ripe AS (
-            SELECT r.feeder_id, min(r.first_detected_at) AS started
-              FROM recent r
-             WHERE r.first_detected_at >= r.newest - _window
-             GROUP BY r.feeder_id
-            HAVING count(*) >= _dp_count
+            SELECT w.feeder_id, min(w.started) AS started
+              FROM windows w WHERE w.out >= _dp_count
+             GROUP BY w.feeder_id
         )
         SELECT o.* FROM ripe,
                LATERAL outages_open('feeder', ARRAY[ripe.feeder_id], ARRAY[ripe.started], 'high', '') o

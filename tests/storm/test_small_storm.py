@@ -100,12 +100,6 @@ def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     assert quality.stray_off == [], report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: KAIFA last gasps of a breaker blip arrive 30-60 s late, after the SCADA "
-    "Energized; though older than the meters' last power change, each opens a new meter "
-    "outage, so every such meter is in two momentary outages (MAIFI counted twice)",
-)
 def test_late_gasps_of_a_reclosed_feeder_join_its_momentary(storm_grid, token_client):
     blip = dict(feeder_faults=0, dp_faults=0, dp_blips=0, feeder_blips=1, nested_dps=0)
     _, _, quality, report = run_storm(storm_grid, token_client(*SCOPES), 5, **blip)
@@ -114,12 +108,6 @@ def test_late_gasps_of_a_reclosed_feeder_join_its_momentary(storm_grid, token_cl
     assert quality.false_outages == [], report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: outages_roll_up counts a DP's meter outages within the window before the "
-    "newest one, so a ticket (or late gasp) minutes later hides a cluster of 17 of 25 meters "
-    "out: the nested DP outage at DP038 is never opened",
-)
 def test_a_late_ticket_does_not_hide_a_dp_roll_up(storm_grid, token_client):
     _, _, quality, report = run_storm(storm_grid, token_client(*SCOPES), 8, **STORM)
     assert quality.missed == [], report
