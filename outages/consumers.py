@@ -118,6 +118,14 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
         self.baseline = seq is not None
         await self.send(text_data=text)
 
+    @classmethod
+    async def decode_json(cls, text_data):
+        # A client's garbage is ignored, not a reason to drop its connection.
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resync":

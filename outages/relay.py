@@ -67,16 +67,28 @@ def layer_is_shared(layer=None) -> bool:
     return "InMemoryChannelLayer" not in backend
 
 
+# OPTIONS that configure Django or psycopg objects, not the libpq connection itself.
+NOT_LIBPQ_OPTIONS = {
+    "pool", "isolation_level", "server_side_binding", "assume_role", "prepare_threshold",
+    "cursor_factory", "context",
+}  # fmt: skip
+
+
 def database_conninfo(alias: str = "default") -> str:
     """libpq connection string of Django's database (the test database under pytest)."""
     params = connections[alias].settings_dict
+    options = {
+        key: value
+        for key, value in (params.get("OPTIONS") or {}).items()
+        if key not in NOT_LIBPQ_OPTIONS and isinstance(value, str | int)
+    }
     return psycopg.conninfo.make_conninfo(
         dbname=params.get("NAME") or "",
         user=params.get("USER") or None,
         password=params.get("PASSWORD") or None,
         host=params.get("HOST") or None,
         port=str(params["PORT"]) if params.get("PORT") else None,
-        application_name="oms-outage-relay",
+        **{"application_name": "oms-outage-relay", **options},
     )
 
 
@@ -138,6 +150,7 @@ class OutageRelay:
         self.flush_task: asyncio.Task | None = None
         self.last_sent = 0.0
         self.window_opened = 0.0
+        self.last_flush = 0.0
         self.leading = asyncio.Event()
 
     async def run(self) -> None:
@@ -152,6 +165,9 @@ class OutageRelay:
                     raise
                 except Exception as exc:
                     logger.warning("relay: %s; reconnecting in %.1fs", exc, backoff)
+                    # Changes may go unheard or unpushed until it is back (database or channel
+                    # layer down): skip a number, so every screen sees a gap and resyncs.
+                    STREAM.observe((STREAM.seq or 0) + 1)
                 STREAM.role = "stopped"
                 self.leading.clear()
                 if time.monotonic() - started > 30:
@@ -185,7 +201,12 @@ class OutageRelay:
                     await self._send_heartbeat()
 
     def collect(self, payload: str) -> None:
-        """Remember a notification; the first of a window schedules the flush."""
+        """Remember a notification and schedule its push.
+
+        A throttle, not a debounce: after a quiet spell a change is pushed at once; changes that
+        follow within `window` of the last push wait for the window's end and go together, one
+        push per outage. (Notifications of one commit arrive together and always share a push.)
+        """
         pk, event_id, kind = _parse(payload)
         if pk is None and not event_id:
             return
@@ -196,10 +217,11 @@ class OutageRelay:
         if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
             self.pending[key] = (pk, event_id, kind)
         if self.flush_task is None or self.flush_task.done():
-            self.flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+            delay = max(0.0, self.last_flush + self.window - time.monotonic())
+            self.flush_task = asyncio.get_running_loop().create_task(self._flush_later(delay))
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.window)
+    async def _flush_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
         try:
             await self.flush()
         except Exception:
@@ -211,7 +233,7 @@ class OutageRelay:
             batch, self.pending = list(self.pending.values()), {}
             if not batch:
                 return 0
-            started = time.monotonic()
+            started = self.last_flush = time.monotonic()
             pks = [pk for pk, _, _ in batch if pk is not None]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
             by_pk, by_event_id, summary = await sync_to_async(load_outages, thread_sensitive=False)(

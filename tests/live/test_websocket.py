@@ -50,6 +50,7 @@ async def test_a_read_token_gets_the_snapshot(outages):
     assert snapshot["summary"]["affected_customers"] == 39
     assert snapshot["summary"]["by_status"] == {"detected": 1, "confirmed": 1, "in_progress": 0}
     assert "seq" in snapshot
+    await communicator.send_to(text_data="{not json")  # ignored, the socket stays up
     await communicator.send_json_to({"type": "resync"})
     again = await communicator.receive_json_from(timeout=5)
     assert again["type"] == "snapshot" and len(again["outages"]) == 2
@@ -107,14 +108,21 @@ async def test_a_burst_for_one_outage_is_one_push(grid, relay):
     key = await read_token("read")
     communicator = await connect(f"/ws/outages/?token={key}")
     await communicator.receive_json_from(timeout=5)
-    relay.window = 0.3  # long enough to gather the three transactions below
+    relay.window = 2.0  # wide enough to gather the three transactions below
+    # After a quiet spell a change goes out at once and opens a window...
+    await commit_change("OMS-W", "created", feeder="FD003")
+    first = await communicator.receive_json_from(timeout=10)
+    assert first["outage"]["event_id"] == "OMS-W"
+    # ... in which changes gather: three transactions on one outage make one push.
     await commit_change("OMS-C", "created")
     await commit_change("OMS-C", "updated")
     await commit_change("OMS-C", "updated", extra_kinds=("restored",))
     burst = await communicator.receive_json_from(timeout=10)
+    assert burst["outage"]["event_id"] == "OMS-C"
     assert burst["type"] == "outage.restored"  # the weightiest change of the window
+    assert burst["seq"] == first["seq"] + 1
     relay.window = 0.02
-    await commit_change("OMS-D", "created", feeder="FD003")
+    await commit_change("OMS-D", "created", feeder="FD001")
     barrier = await communicator.receive_json_from(timeout=10)
     assert barrier["outage"]["event_id"] == "OMS-D"
     assert barrier["seq"] == burst["seq"] + 1
