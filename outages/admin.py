@@ -1,0 +1,346 @@
+"""Admin for outages, their evidence logs and the correlation rules.
+
+Outages belong to the engine: the admin shows them, lets an operator annotate the description,
+and leaves status, counters, device and times alone (they change through lifecycle actions in
+`outages.actions` / `outages.sqlfuncs`, which keep the timeline and push to dashboards). The
+sources, timeline and outage↔meter links are read-only logs. Correlation rules are the stewards'
+knobs and are edited in place.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.forms.models import BaseInlineFormSet
+
+from outages.models import (
+    ACTIVE_STATUSES,
+    CorrelationRule,
+    Outage,
+    OutageMeter,
+    OutageSource,
+    RuleKind,
+    TimelineEntry,
+)
+from topology.admin import (
+    IndexedSearchMixin,
+    LargeTableAdmin,
+    ReadOnlyAdmin,
+    SaveChangedFieldsMixin,
+    changelist_link,
+)
+
+
+class FirstRowsFormSet(BaseInlineFormSet):
+    """An inline that shows the first `max_rows` rows only (an outage may have thousands)."""
+
+    max_rows = 50
+
+    def get_queryset(self):
+        if not hasattr(self, "_first_rows"):
+            self._first_rows = super().get_queryset()[: self.max_rows]
+        return self._first_rows
+
+
+class ReadOnlyInline(admin.TabularInline):
+    formset = FirstRowsFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OutageSourceInline(ReadOnlyInline):
+    model = OutageSource
+    fields = ("event_timestamp", "source_type", "source_event_id", "weight")
+    verbose_name_plural = "sources (first 50; all under “evidence” above)"
+
+
+class TimelineEntryInline(ReadOnlyInline):
+    model = TimelineEntry
+    fields = ("event_timestamp", "event_type", "status", "actor", "description")
+    verbose_name_plural = "timeline (first 50; all under “evidence” above)"
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = "active"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "active (detected, confirmed, in progress)"), ("no", "ended"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status__in=ACTIVE_STATUSES)
+        if self.value() == "no":
+            return queryset.exclude(status__in=ACTIVE_STATUSES)
+        return queryset
+
+
+# Everything an outage carries that the engine owns: shown, never edited here.
+ENGINE_OWNED = (
+    "event_id",
+    "event_type",
+    "status",
+    "scope",
+    "device",
+    "substation",
+    "feeder",
+    "dp",
+    "meter",
+    "severity",
+    "confidence_score",
+    "affected_meters_count",
+    "restored_meters_count",
+    "affected_customers_count",
+    "first_detected_at",
+    "estimated_restoration_time",
+    "actual_restoration_time",
+    "root_cause",
+    "crew",
+    "merged_into",
+    "evidence",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(Outage)
+class OutageAdmin(SaveChangedFieldsMixin, LargeTableAdmin):
+    list_display = (
+        "event_id",
+        "status",
+        "scope",
+        "device",
+        "severity",
+        "confidence_score",
+        "affected_customers_count",
+        "affected_meters_count",
+        "first_detected_at",
+        "actual_restoration_time",
+    )
+    list_filter = (
+        ActiveFilter,
+        "status",
+        "scope",
+        "event_type",
+        "severity",
+        ("first_detected_at", admin.DateFieldListFilter),
+        "substation",
+        "feeder",
+    )
+    list_select_related = ("substation", "feeder", "dp", "meter")
+    search_fields = ("event_id", "root_cause")
+    search_help_text = "Event id or words of the root cause."
+    ordering = ("-first_detected_at", "-id")
+    sortable_by = (
+        "event_id",
+        "first_detected_at",
+        "confidence_score",
+        "affected_customers_count",
+        "affected_meters_count",
+    )
+    readonly_fields = ENGINE_OWNED
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "event_id",
+                    "event_type",
+                    "status",
+                    "scope",
+                    "device",
+                    "severity",
+                    "confidence_score",
+                )
+            },
+        ),
+        (
+            "Where",
+            {"fields": ("substation", "feeder", "dp", "meter", "merged_into")},
+        ),
+        (
+            "Customers and meters (counted by the engine)",
+            {
+                "fields": (
+                    "affected_customers_count",
+                    "affected_meters_count",
+                    "restored_meters_count",
+                )
+            },
+        ),
+        (
+            "Times",
+            {
+                "fields": (
+                    "first_detected_at",
+                    "estimated_restoration_time",
+                    "actual_restoration_time",
+                )
+            },
+        ),
+        ("Cause and notes", {"fields": ("root_cause", "crew", "description")}),
+        ("Evidence", {"fields": ("evidence", "created_at", "updated_at")}),
+    )
+    inlines = (OutageSourceInline, TimelineEntryInline)
+
+    # Lifecycle actions (cancel, confirm, …) are admin actions that only adapt: each calls an
+    # action of outages.actions per outage through `apply_lifecycle_action`, e.g.
+    #
+    #     @admin.action(description="Cancel selected outages", permissions=["change"])
+    #     def cancel(self, request, queryset):
+    #         self.apply_lifecycle_action(request, queryset, cancel_outage, done="cancelled")
+    #
+    # and is listed in `actions`. The rules (legal moves, timeline, pushes) stay in the action.
+    actions = ()
+
+    def has_add_permission(self, request):
+        return False  # outages are opened by the engine from evidence
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an outage is a record: cancel it, never delete it
+
+    @admin.display(description="device")
+    def device(self, obj):
+        device = {
+            "substation": obj.substation,
+            "feeder": obj.feeder,
+            "dp": obj.dp,
+            "meter": obj.meter,
+        }.get(obj.scope)
+        return str(device) if device else f"{obj.scope} #{obj.device_id}"
+
+    @admin.display(description="evidence")
+    def evidence(self, obj):
+        if not obj.pk:
+            return "-"
+        links = [
+            changelist_link(model, label, outage__id__exact=obj.pk)
+            for model, label in (
+                (OutageSource, f"{obj.sources.count()} sources"),
+                (TimelineEntry, f"{obj.timeline.count()} timeline entries"),
+                (OutageMeter, f"{obj.outage_meters.count()} meters"),
+            )
+        ]
+        return links[0] + " · " + links[1] + " · " + links[2]
+
+    def apply_lifecycle_action(self, request, queryset, action, *, done: str) -> None:
+        """Call `action(outage=…, actor=…)` for each selected outage, each in its own savepoint,
+        and tell the user which moved and which the action refused (and why)."""
+        moved, refused = [], []
+        for outage in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    action(outage=outage, actor=request.user.get_username())
+            except (ValidationError, ValueError, DatabaseError) as exc:
+                refused.append(f"{outage.event_id}: {exc}")
+            else:
+                moved.append(outage.event_id)
+        if moved:
+            self.message_user(request, f"{done}: {', '.join(moved)}", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"refused: {'; '.join(refused)}", messages.ERROR)
+
+
+class OutageLogAdmin(IndexedSearchMixin, ReadOnlyAdmin):
+    raw_id_fields = ("outage",)
+    list_select_related = ("outage",)
+    ordering = ("-id",)
+    sortable_by = ()
+
+
+@admin.register(OutageSource)
+class OutageSourceAdmin(OutageLogAdmin):
+    list_display = (
+        "event_timestamp",
+        "outage",
+        "source_type",
+        "source_event_id",
+        "weight",
+        "created_at",
+    )
+    list_filter = ("source_type", ("event_timestamp", admin.DateFieldListFilter))
+    search_fields = ("outage__event_id", "source_event_id")
+    search_help_text = "Exact outage event id or source event id."
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(OutageLogAdmin):
+    list_display = ("event_timestamp", "outage", "event_type", "status", "actor", "description")
+    list_filter = (("event_timestamp", admin.DateFieldListFilter),)
+    search_fields = ("outage__event_id",)
+    search_help_text = "Exact outage event id."
+
+
+class RestoredFilter(admin.SimpleListFilter):
+    title = "restored"
+    parameter_name = "restored"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "restored"), ("no", "still off"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(restored_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(OutageMeter)
+class OutageMeterAdmin(OutageLogAdmin):
+    list_display = ("outage", "meter", "off_at", "restored_at", "inferred")
+    list_filter = (RestoredFilter, "inferred", ("off_at", admin.DateFieldListFilter))
+    list_select_related = ("outage", "meter")
+    raw_id_fields = ("outage", "meter")
+    search_fields = ("outage__event_id", "meter__meter_number")
+    search_help_text = "Exact outage event id or meter number."
+
+
+class CorrelationRuleForm(forms.ModelForm):
+    class Meta:
+        model = CorrelationRule
+        fields = ("value", "description")
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        kind = self.instance.rule_type
+        if value < 0:
+            raise ValidationError("A rule's value cannot be negative.")
+        if kind == RuleKind.SOURCE_WEIGHT and value > 1:
+            raise ValidationError("A source weight is between 0 and 1.")
+        return value
+
+
+@admin.register(CorrelationRule)
+class CorrelationRuleAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
+    """The engine's tunables. The engine reads them by name, so names and kinds are fixed;
+    stewards change values (and their notes)."""
+
+    form = CorrelationRuleForm
+    list_display = ("rule_name", "rule_type", "value", "description", "updated_at")
+    list_display_links = ("rule_name",)
+    list_editable = ("value",)
+    list_filter = ("rule_type",)
+    search_fields = ("rule_name", "description")
+    ordering = ("rule_type", "rule_name")
+    readonly_fields = ("rule_name", "rule_type", "updated_at")
+    fields = ("rule_name", "rule_type", "value", "description", "updated_at")
+
+    def get_changelist_form(self, request, **kwargs):
+        return CorrelationRuleForm
+
+    def has_add_permission(self, request):
+        return False  # a name the engine does not read would do nothing
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the engine would fall back to its built-in default, silently
