@@ -308,6 +308,18 @@ def main() -> None:
                 f" {len(failed)} failed batches, {off:,} meters off, outages {outages}"
             )
             results.append((concurrency, len(events), seconds, floor, accepted, off, outages))
+        # The same traffic for meters the registry does not know: the ingest path without the
+        # engine (parse, validate, look up, store as unmatched).
+        reset_event_state()
+        strangers = [(f"X{n}", f"X{asset}", f"X{point}") for n, asset, point in kaifa_meters]
+        events = last_gasps(strangers, f"{os.getpid()}u", datetime(2025, 10, 1, 6, tzinfo=UTC))
+        bodies = [
+            json.dumps({"events": events[i : i + args.batch]}).encode()
+            for i in range(0, len(events), args.batch)
+        ]
+        unmatched_seconds, answers = post_batches(port, key, bodies, 1)
+        unmatched = sum(a[1]["statuses"]["unmatched"] for a in answers if a[0] == 200)
+        log(f"unknown meters: {unmatched:,} stored unmatched in {unmatched_seconds:.2f} s")
         reset_event_state()
         feeders = [(s, f) for s, f, _ in feeder_rows]
         per_feeder = round(statistics.mean(n for _, _, n in feeder_rows))
@@ -335,6 +347,11 @@ def main() -> None:
             f"{'  COPY same raw rows (floor, commit/batch)':<44}{count:>9,}{floor:>10.2f}"
             f"{count / floor:>11,.0f}{'1.0':>9}"
         )
+    count = len(kaifa_meters)
+    print(
+        f"{'HTTP batch, unknown meters (no engine), 1':<44}{count:>9,}{unmatched_seconds:>10.2f}"
+        f"{count / unmatched_seconds:>11,.0f}{unmatched_seconds / results[0][3]:>9.1f}"
+    )
     print()
     print(f"single SCADA posts, one at a time ({args.scada_posts} each):")
     print(f"{'event':<52}{'p50 ms':>9}{'p99 ms':>9}")
