@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Database down or saturated: 503 + Retry-After from every view, never a 500.
+    "oms.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,8 +104,13 @@ if DB_POOL_MAX > 0:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DB_POOL_MAX,
-        "timeout": 10,
+        # How long a request waits for a connection (while the database is down, too) before
+        # it is answered 503.
+        "timeout": env_int("DB_POOL_TIMEOUT_S", 10),
     }
+    # The pool tests a connection before handing it out: after a database restart its dead
+    # connections are replaced instead of failing one request each.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 # Lets several test runs share one server without dropping each other's test database.
 if os.environ.get("OMS_TEST_DB"):
