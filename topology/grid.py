@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from meters.models import MeterType
+from topology.sqlfuncs import refresh_meter_mappings
 
 PROGRESS_EVERY = 100_000
 
@@ -200,20 +201,23 @@ FILES = [
         ],
         """
         INSERT INTO oms_meters AS t
-            (meter_number, meter_type, customer_id, dp_id, location_lat, location_lng,
-             building_id, asset_mrid, usage_point_mrid, onu_id, onu_serial_no, status,
-             power_status, communication_status, created_at, updated_at)
-        SELECT s.meter_number, s.meter_type, c.id, d.id, s.location_lat, s.location_lng,
+            (meter_number, meter_type, customer_id, dp_id, feeder_id, substation_id,
+             location_lat, location_lng, building_id, asset_mrid, usage_point_mrid, onu_id,
+             onu_serial_no, status, power_status, communication_status, created_at, updated_at)
+        SELECT s.meter_number, s.meter_type, c.id, d.id, f.id, f.substation_id,
+               s.location_lat, s.location_lng,
                coalesce(s.building_id, ''), nullif(s.asset_mrid, ''),
                nullif(s.usage_point_mrid, ''), nullif(s.onu_id, ''), nullif(s.onu_serial_no, ''),
                'active', 'unknown', 'unknown', now(), now()
         FROM grid_stage s
         LEFT JOIN oms_customers c ON c.customer_id = s.customer_id
         LEFT JOIN network_distribution_points d ON d.dp_id = s.dp_id
+        LEFT JOIN network_feeders f ON f.id = d.feeder_id
         WHERE (s.customer_id IS NULL OR c.id IS NOT NULL) AND (s.dp_id IS NULL OR d.id IS NOT NULL)
         ON CONFLICT (meter_number) DO UPDATE SET
             meter_type = excluded.meter_type, customer_id = excluded.customer_id,
-            dp_id = excluded.dp_id, location_lat = excluded.location_lat,
+            dp_id = excluded.dp_id, feeder_id = excluded.feeder_id,
+            substation_id = excluded.substation_id, location_lat = excluded.location_lat,
             location_lng = excluded.location_lng, building_id = excluded.building_id,
             asset_mrid = excluded.asset_mrid, usage_point_mrid = excluded.usage_point_mrid,
             onu_id = excluded.onu_id, onu_serial_no = excluded.onu_serial_no, updated_at = now()
@@ -303,8 +307,6 @@ def import_grid(directory: str | Path, progress=lambda message: None) -> ImportR
             path = directory / spec.filename
             if path.exists():
                 _load_file(path, spec, report, progress)
-        from topology.sqlfuncs import refresh_meter_mappings
-
         mapped = refresh_meter_mappings()
         progress(f"meter mappings refreshed: {mapped:,} meters")
     return report

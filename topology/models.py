@@ -67,10 +67,13 @@ class DistributionPoint(Timestamped):
 
 
 class SubstationMeter(models.Model):
-    """Derived from DP → feeder → substation by `topology_refresh_meter_mappings()`."""
+    """Derived from DP → feeder → substation by `topology_rederive_meters()`.
 
-    substation = models.ForeignKey(Substation, on_delete=models.CASCADE)
-    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE)
+    Derived rows, written a million at a time: no database foreign keys (the ORM still
+    cascades deletes)."""
+
+    substation = models.ForeignKey(Substation, on_delete=models.CASCADE, db_constraint=False)
+    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, db_constraint=False)
     priority = models.IntegerField(default=100)
     created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
 
@@ -84,10 +87,11 @@ class SubstationMeter(models.Model):
 
 
 class FeederMeter(models.Model):
-    """Derived from DP → feeder by `topology_refresh_meter_mappings()`."""
+    """Derived from DP → feeder by `topology_rederive_meters()` (no database foreign keys, as
+    for SubstationMeter)."""
 
-    feeder = models.ForeignKey(Feeder, on_delete=models.CASCADE)
-    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE)
+    feeder = models.ForeignKey(Feeder, on_delete=models.CASCADE, db_constraint=False)
+    meter = models.ForeignKey("meters.Meter", on_delete=models.CASCADE, db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
 
     class Meta:

@@ -4,9 +4,18 @@ from django.db import connection
 
 
 def refresh_meter_mappings() -> int:
-    """Derive meters' feeder/substation and the seed's mapping tables from the DP hierarchy."""
+    """Derive every meter's feeder/substation and the seed's mapping tables from the DP
+    hierarchy (topology_refresh_meter_mappings)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT topology_refresh_meter_mappings()")
+        return cursor.fetchone()[0]
+
+
+def rederive_meters(meter_ids: list[int] | None) -> int:
+    """The same derivation for the given meters only, or for all with None
+    (topology_rederive_meters)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT topology_rederive_meters(%s::bigint[])", [meter_ids])
         return cursor.fetchone()[0]
 
 
