@@ -131,7 +131,8 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, minus its O(screens²) cost per push (see oms/channel_layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "oms.channel_layers.InMemoryChannelLayer"}}
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"
