@@ -342,3 +342,27 @@ def test_native_formats_and_envelopes_through_the_command(grid, queue):
     assert count("SELECT count(*) FROM scada_events") == 1
     assert count("SELECT count(*) FROM kaifa_events") == 2  # two EndDeviceEvents, once each
     assert count("SELECT count(*) FROM callcenter_tickets") == 1
+
+
+def test_a_database_outage_hands_the_batch_back_without_using_retries(grid, queue, monkeypatch):
+    from django.db import OperationalError
+
+    real_ingest = actions.ingest_events
+    calls = []
+
+    def database_down_once(provider, records):
+        calls.append(len(records))
+        if len(calls) == 1:
+            raise OperationalError("connection to server failed: Connection refused")
+        return real_ingest(provider, records)
+
+    monkeypatch.setattr(actions, "ingest_events", database_down_once)
+    publish(queue, onu_gasp("DOWN-1", "M40000031"), onu_gasp("DOWN-2", "M40000032"))
+
+    counters = Consumer("onu", AMQP_URL, queue, prefetch=10, max_retries=0).run(idle_exit=2)
+
+    # max_retries=0 would dead-letter a failing message at once: an outage is not its fault.
+    assert counters.requeued >= 1 and (counters.retried, counters.dead) == (0, 0)
+    assert sorted(counters.stored) == ["DOWN-1", "DOWN-2"]
+    assert drain(f"{queue}.dead") == []
+    assert power("M40000031") == power("M40000032") == "off"
