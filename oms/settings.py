@@ -158,6 +158,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ingest.tokens.HasScope"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "oms.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"ingest": os.environ.get("INGEST_THROTTLE_RATE", "100000/min")},
 }
 
@@ -168,6 +169,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProcessingStatusEnum": "ingest.models.ProcessingStatus",
+        "ProviderNameEnum": "ingest.models.ProviderName",
+    },
 }
 
 LOGGING = {
