@@ -35,7 +35,7 @@ def test_half_of_a_dps_meters_inside_the_window_make_one_dp_outage(grid):
     assert outage.sources.count() == 10
     assert round(float(outage.confidence_score), 3) == round(1 - 0.2**10, 3)
     merged = Outage.objects.filter(status="merged")
-    assert merged.count() == 10
+    assert merged.count() == 9
     assert {m.merged_into_id for m in merged} == {outage.id}
     assert outage.timeline.filter(event_type="rolled_up").exists()
 
