@@ -35,8 +35,8 @@ def rabbit_reachable(host="127.0.0.1", port=5672) -> bool:
 
 pytestmark = [
     pytest.mark.skipif(not rabbit_reachable(), reason="no RabbitMQ at 127.0.0.1:5672"),
-    # serialized_rollback: the flush after each test also empties the migrations' vocabulary.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
 ]
 
 

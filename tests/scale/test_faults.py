@@ -106,8 +106,10 @@ def test_ingest_works_while_the_channel_layer_is_down(grid, token_client, flaky_
     assert client.get("/healthz").json()["channel_layer"] == "ok"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-async def test_screens_resync_from_a_snapshot_when_the_layer_returns(grid, flaky_layer):
+@pytest.mark.django_db(transaction=True)
+async def test_screens_resync_from_a_snapshot_when_the_layer_returns(
+    reference_data, grid, flaky_layer
+):
     """A change committed while the layer is down is never pushed; once the layer is back the
     stream a screen follows shows a gap, so the screen asks for a snapshot (the websocket
     consumer's `resync`, tests/live), and the snapshot has the change."""
