@@ -1414,7 +1414,21 @@ def evaluate(
 
     # Momentary outages inside a blip belong to it (the engine may record a blip meter by meter,
     # or DP by DP when last gasps arrive after the breaker re-closed); none may count a meter twice.
+    cursor.execute(
+        """SELECT o.event_id, m.meter_number FROM oms_outage_meters om
+           JOIN oms_outage_events o ON o.id = om.outage_event_id
+           JOIN oms_meters m ON m.id = om.meter_id
+           WHERE o.event_type = 'momentary' AND o.status <> ALL(%s)""",
+        [list(NOT_SETTLED)],
+    )
+    linked: dict[str, set[str]] = defaultdict(set)
+    for event_id, number in cursor.fetchall():
+        linked[event_id].add(number)
+
     def meters_of(o: EngineOutage) -> set[str]:
+        """The meters the engine linked to the outage (its device's meters if it linked none)."""
+        if o.event_id in linked:
+            return linked[o.event_id]
         if o.scope == "meter":
             return {o.device}
         dps = [o.device] if o.scope == "dp" else storm.grid.feeder_dps.get(o.device, [])

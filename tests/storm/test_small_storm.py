@@ -91,9 +91,10 @@ def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     assert quality.customer_errors == [], report
     assert quality.meter_errors == [], report
     assert quality.momentary_as_outage == [], report
-    # Not asserted here: blip meters counted twice (see the xfail below), and a DP fault's
-    # outage held open by meters without a channel that never report power back
-    # (quality.held_open): the contract does not say who closes it.
+    assert quality.blip_meters_twice == [], report
+    # Not asserted: a DP fault's outage held open because a customer without a metering channel
+    # called (direct evidence that never reports power back, quality.held_open); the contract
+    # does not say who closes it.
     # Every meter's final power state right, and no meter off that no fault touched.
     assert quality.meters_checked > 0
     assert quality.wrong_meters == [], report
