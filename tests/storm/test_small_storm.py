@@ -113,3 +113,34 @@ def test_a_late_ticket_does_not_hide_a_dp_roll_up(storm_grid, token_client):
     _, _, quality, report = run_storm(storm_grid, token_client(*SCOPES), 8, **STORM)
     assert quality.missed == [], report
     assert quality.wrong_meters == [], report
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine: a ticket older than the feeder's restoration but applied after it opens a "
+    "meter outage (not joined to the restored feeder outage), and the meter's newer power-up "
+    "(on -> on) does not restore it: it stays 'detected' for ever",
+)
+def test_a_late_ticket_after_the_breaker_closed_leaves_no_outage_open(grid, token_client):
+    """Seen in bench/storm.py at 100k meters with two batches in flight: a customer's ticket,
+    made while the feeder was out, is applied just after the SCADA restoration; the meter then
+    reports power (newer than the ticket). Nothing is out, so no outage may stay active."""
+    from outages.models import Outage
+
+    client = token_client(*SCOPES)
+    scada = {"substationId": "SS001", "feederId": "FD001", "mainStationId": "82001"}
+    trip = {**scada, "eventType": "MV_AlarmLossOfVoltage", "alarmType": "De-energized",
+            "timestamp": "2025-10-01T06:00:00.000Z", "voltage": 0}  # fmt: skip
+    close = {**scada, "eventType": "MV_AlarmRestoration", "alarmType": "Energized",
+             "timestamp": "2025-10-01T06:30:00.000Z", "voltage": 11000}  # fmt: skip
+    ticket = {"ticketId": "TC_LATE_1", "timestamp": "2025-10-01T06:29:00.000Z",
+              "customer": {"phone": "+962-7-5550123", "meterNumber": "M40000001"}}  # fmt: skip
+    power_up = {"eventId": "onu_late_pu_1", "type": "ONU_PowerRestored", "onuId": 4101207,
+                "timestamp": "2025-10-01T06:31:00.000Z",
+                "associatedMeters": ["M40000001", "M40000002"]}  # fmt: skip
+    for provider, body in [("scada", trip), ("scada", close), ("call_center", ticket),
+                           ("onu", power_up)]:  # fmt: skip
+        response = client.post(f"/api/ingest/{provider}/", body, format="json")
+        assert response.status_code == 201, response.content
+    active = list(Outage.objects.active().values_list("event_id", "scope", "meter__meter_number"))
+    assert active == []
