@@ -12,6 +12,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     _rows oms_evidence[];
     _late oms_evidence[];
+    _stale oms_evidence[];
     _applied_off oms_evidence[];
     _reports oms_evidence[];
     _applied_on oms_evidence[];
@@ -44,6 +45,29 @@ BEGIN
                                           WHERE s.source_type = r.provider
                                             AND s.source_event_id = r.source_event_id));
 
+    -- A report made while the meter was out but arriving after newer power-on evidence opens
+    -- nothing: it is evidence of the outage that had the meter out at the report's time.
+    _stale := ARRAY(
+        SELECT ROW(r.meter_id, r.evidence, r.event_time, r.provider, r.source_event_id,
+                   r.event_type,
+                   (SELECT om.outage_event_id
+                      FROM oms_outage_meters om
+                      JOIN oms_outage_events o ON o.id = om.outage_event_id
+                     WHERE om.meter_id = r.meter_id AND om.off_at <= r.event_time
+                       AND coalesce(om.restored_at, 'infinity') >= r.event_time
+                       AND o.status <> 'merged'
+                     ORDER BY om.off_at DESC LIMIT 1))::oms_evidence
+          FROM unnest(_reports) r JOIN oms_meters m ON m.id = r.meter_id
+         WHERE m.power_status = 'on' AND m.last_power_change > r.event_time);
+    IF cardinality(_stale) > 0 THEN
+        PERFORM outages_add_sources(_stale);
+        PERFORM outages_refresh(ARRAY(SELECT DISTINCT r.outage_id FROM unnest(_stale) r
+                                       WHERE r.outage_id IS NOT NULL));
+        _reports := ARRAY(SELECT r FROM unnest(_reports) r
+                           WHERE (r.meter_id, r.source_event_id) NOT IN (
+                                 SELECT s.meter_id, s.source_event_id FROM unnest(_stale) s));
+    END IF;
+
     _placed := outages_correlate(_applied_off || _reports);
     _restored := outages_restore_meters(_applied_on);
 
@@ -53,7 +77,7 @@ BEGIN
                    'evidence', f.evidence, 'applied', f.applied,
                    'power_status', m.power_status, 'outage_event_id', o.event_id))
           FROM (SELECT r.meter_id, r.source_event_id, r.evidence, r.outage_id, true AS applied
-                  FROM unnest(_placed || _restored) r
+                  FROM unnest(_placed || _restored || _stale) r
                 UNION ALL
                 SELECT r.meter_id, r.source_event_id, r.evidence, NULL, false
                   FROM unnest(_late) r) f

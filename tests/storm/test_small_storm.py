@@ -115,12 +115,6 @@ def test_a_late_ticket_does_not_hide_a_dp_roll_up(storm_grid, token_client):
     assert quality.wrong_meters == [], report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a ticket older than the feeder's restoration but applied after it opens a "
-    "meter outage (not joined to the restored feeder outage), and the meter's newer power-up "
-    "(on -> on) does not restore it: it stays 'detected' for ever",
-)
 def test_a_late_ticket_after_the_breaker_closed_leaves_no_outage_open(grid, token_client):
     """Seen in bench/storm.py at 100k meters with two batches in flight: a customer's ticket,
     made while the feeder was out, is applied just after the SCADA restoration; the meter then
