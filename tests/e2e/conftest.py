@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live.conftest import install_reference_data
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -37,3 +39,9 @@ def browser():
 def screenshot_path():
     SCREENSHOTS.mkdir(exist_ok=True)
     return lambda name: str(SCREENSHOTS / name)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """Browser tests run on committed data (a live server): reinstall what the flush removed."""
+    install_reference_data()

@@ -7,7 +7,7 @@ import pytest
 
 from tests.live.servers import DaphneServer
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TRIP = {
     "eventType": "MV_AlarmLossOfVoltage",

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 
 from tests.live.helpers import connect, read_token
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TRIP_FD001 = {
     "eventType": "MV_AlarmLossOfVoltage",

@@ -15,7 +15,7 @@ import pytest
 from tests.live.servers import DaphneServer, redis_reachable, wait_for
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not redis_reachable(), reason="no Redis at 127.0.0.1:6379"),
 ]
 

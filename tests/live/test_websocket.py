@@ -20,7 +20,7 @@ from tests.live.helpers import (
     session_cookie,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_nobody_is_closed_with_4401():
