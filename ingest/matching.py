@@ -19,9 +19,14 @@ _QUERIES = {
     "usage_point_mrid": "SELECT usage_point_mrid, id, power_status FROM oms_meters"
     " WHERE usage_point_mrid = ANY(%s)",
     "onu_id": "SELECT onu_id, id, power_status FROM oms_meters WHERE onu_id = ANY(%s)",
-    "phone": "SELECT regexp_replace(c.phone, '\\D', '', 'g'), m.id, m.power_status"
-    " FROM oms_meters m JOIN oms_customers c ON c.id = m.customer_id"
-    " WHERE regexp_replace(c.phone, '\\D', '', 'g') = ANY(%s)",
+    # The customers first, once each (the indexed expression), whatever the planner believes
+    # about the tables' sizes: a nested loop evaluating the expression per meter and customer
+    # pair took seconds on a freshly loaded grid.
+    "phone": "WITH found AS MATERIALIZED ("
+    "SELECT c.id, regexp_replace(c.phone, '\\D', '', 'g') AS digits FROM oms_customers c"
+    " WHERE regexp_replace(c.phone, '\\D', '', 'g') = ANY(%s))"
+    " SELECT found.digits, m.id, m.power_status"
+    " FROM found JOIN oms_meters m ON m.customer_id = found.id",
 }
 _NOT_DIGIT = re.compile(r"\D")
 
