@@ -19,19 +19,21 @@ Doors:
 
 Everything runs on this machine (clients, server, PostgreSQL, Redis share the cores).
 
-Measured here on 2026-11-26 (2 vCPU shared with other people's test and benchmark runs, load
-average 2.5-6 during the runs; 100 clients, 30 s, relay window 50 ms):
+Measured here on 2026-11-26, 100 clients, 30 s, relay window 50 ms, on 2 vCPU shared with other
+people's runs (load average before each run in brackets):
 
-    door  layer / processes     achieved rate   p50       p99       delivered
-    http  in-memory / 1         7.8 ev/s        46 ms     154 ms    100 %, 0 dup, 0 gap
-          (answer → receipt; send → receipt p50 169 ms, p99 424 ms)
-    sql   in-memory / 1         9.3 ev/s        438 ms    1261 ms   100 %
-    sql   in-memory / 1         16.7 ev/s       405 ms    3356 ms   100 %
-    sql   redis pub/sub / 2     8.7 ev/s        228 ms    802 ms    100 %
+    command                                   achieved   p50      p99      delivered
+    --rate 10 --door sql             [2.2]    10.0/s     43 ms    172 ms   100 %, 0 dup, 0 gap
+    --rate 20 --door sql             [1.9]    19.2/s     110 ms   382 ms   100 %, 0 dup, 0 gap
+    --rate 20 --door sql --redis --processes 2 [1.9]
+                                              20.0/s     57 ms    228 ms   100 %, 0 dup, 0 gap
+    --rate 20 --door http            [1.2]    11.8/s     30 ms    144 ms   100 %, 0 dup, 0 gap
+        (answer → receipt; send → receipt p50 112 ms, p99 275 ms; the HTTP ingest set the rate)
 
-A push costs about a frame per screen; one Daphne process delivered up to ~1,000 frames/s
-without queueing on this shared box, beyond which latency grows with the backlog. More screens
-or faster storms want more Daphne processes on the Redis layer (one relay is elected for all).
+Under heavy contention (load average 6-8) the same single process reached p99 of seconds: a push
+costs about a websocket frame per screen, and one Daphne process delivered ~1,000-1,500 frames/s
+here before queueing. More screens or faster storms want more Daphne processes on the Redis
+layer (one relay is elected for all of them).
 """
 
 from __future__ import annotations
