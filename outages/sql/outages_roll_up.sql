@@ -17,7 +17,6 @@ DECLARE
     _dp_count numeric := outages_rule('feeder_rollup_dp_count', 2);
     _devices bigint[];
     _starts timestamptz[];
-    _opened bigint[];
 BEGIN
     WITH meters_out AS (
         SELECT o.dp_id, o.first_detected_at AS started
@@ -49,19 +48,7 @@ BEGIN
     SELECT coalesce(array_agg(ripe.dp_id ORDER BY ripe.dp_id), '{}'),
            coalesce(array_agg(ripe.started ORDER BY ripe.dp_id), '{}')
       INTO _devices, _starts FROM ripe;
-    IF cardinality(_devices) > 0 THEN
-        _opened := ARRAY(SELECT o.outage_id
-                           FROM outages_open('dp', _devices, _starts, 'medium', '') o);
-        PERFORM outages_merge(p.id, array_agg(c.id))
-           FROM oms_outage_events p
-           JOIN oms_outage_events c
-             ON c.scope = 'meter' AND c.dp_id = p.device_id
-            AND c.status IN ('detected', 'confirmed', 'in_progress')
-          WHERE p.id = ANY (_opened)
-          GROUP BY p.id;
-        PERFORM outages_infer_devices_off(_opened);
-        PERFORM outages_refresh(_opened);
-    END IF;
+    PERFORM outages_stand_at('dp', _devices, _starts, 'medium');
 
     WITH windows AS (
         SELECT o.feeder_id, o.first_detected_at AS started,
@@ -80,18 +67,6 @@ BEGIN
     SELECT coalesce(array_agg(ripe.feeder_id ORDER BY ripe.feeder_id), '{}'),
            coalesce(array_agg(ripe.started ORDER BY ripe.feeder_id), '{}')
       INTO _devices, _starts FROM ripe;
-    IF cardinality(_devices) > 0 THEN
-        _opened := ARRAY(SELECT o.outage_id
-                           FROM outages_open('feeder', _devices, _starts, 'high', '') o);
-        PERFORM outages_merge(p.id, array_agg(c.id))
-           FROM oms_outage_events p
-           JOIN oms_outage_events c
-             ON c.scope IN ('dp', 'meter') AND c.feeder_id = p.device_id
-            AND c.status IN ('detected', 'confirmed', 'in_progress')
-          WHERE p.id = ANY (_opened)
-          GROUP BY p.id;
-        PERFORM outages_infer_devices_off(_opened);
-        PERFORM outages_refresh(_opened);
-    END IF;
+    PERFORM outages_stand_at('feeder', _devices, _starts, 'high');
 END;
 $$;
