@@ -161,22 +161,6 @@ def copy_floor(events: list[dict], batch: int) -> float:
     return seconds
 
 
-def reset_event_state() -> None:
-    """Back to a quiet grid: no events, no outages, every meter's power unknown."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE kaifa_events, onu_events, callcenter_tickets, scada_events,"
-            " oms_meter_status_events, oms_outage_events CASCADE"
-        )
-        cursor.execute(
-            "UPDATE oms_meters SET power_status = 'unknown', last_power_change = NULL"
-            " WHERE power_status <> 'unknown' OR last_power_change IS NOT NULL"
-        )
-        cursor.execute("VACUUM ANALYZE oms_meters")
-
-
 def scada_latencies(port: int, key: str, feeders: list[tuple[str, str]], posts: int):
     """Single SCADA posts, one at a time: (ms for whole-feeder events, ms for unknown devices)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
@@ -235,13 +219,13 @@ def main() -> None:
     from django.db import connection
 
     from ingest.tokens import issue_token
-    from oms.simulator import generate_grid
+    from oms import simulator
 
     substations = max(1, round(args.meters / 50_000))
     dps = max(2, round(args.meters / (substations * 10 * 25)))
     grid_dir = Path(args.workdir) / f"grid-{substations}x10x{dps}x25"
     if not (grid_dir / "meters.csv").exists():
-        generate_grid(grid_dir, substations, 10, dps, 25, seed=1)
+        simulator.generate_grid(grid_dir, substations, 10, dps, 25, seed=1)
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM oms_meters")
@@ -284,7 +268,7 @@ def main() -> None:
         wait_until_serving(port)
         log(f"daphne pid {server.pid} on port {port}")
         for concurrency in args.concurrency:
-            reset_event_state()
+            simulator.reset_event_state()
             run = f"{os.getpid()}c{concurrency}"
             events = last_gasps(kaifa_meters, run, datetime(2025, 10, 1, 6, tzinfo=UTC))
             bodies = [
@@ -310,7 +294,7 @@ def main() -> None:
             results.append((concurrency, len(events), seconds, floor, accepted, off, outages))
         # The same traffic for meters the registry does not know: the ingest path without the
         # engine (parse, validate, look up, store as unmatched).
-        reset_event_state()
+        simulator.reset_event_state()
         strangers = [(f"X{n}", f"X{asset}", f"X{point}") for n, asset, point in kaifa_meters]
         events = last_gasps(strangers, f"{os.getpid()}u", datetime(2025, 10, 1, 6, tzinfo=UTC))
         bodies = [
@@ -320,7 +304,7 @@ def main() -> None:
         unmatched_seconds, answers = post_batches(port, key, bodies, 1)
         unmatched = sum(a[1]["statuses"]["unmatched"] for a in answers if a[0] == 200)
         log(f"unknown meters: {unmatched:,} stored unmatched in {unmatched_seconds:.2f} s")
-        reset_event_state()
+        simulator.reset_event_state()
         feeders = [(s, f) for s, f, _ in feeder_rows]
         per_feeder = round(statistics.mean(n for _, _, n in feeder_rows))
         device_ms, unknown_ms = scada_latencies(port, key, feeders, args.scada_posts)

@@ -254,6 +254,11 @@ def main() -> None:
         help="track PL/pgSQL function times (track_functions) and print the costliest",
     )
     parser.add_argument(
+        "--reset-events",
+        action="store_true",
+        help="with --skip-import: clear the events and outages of an earlier run first",
+    )
+    parser.add_argument(
         "--keep-database",
         action="store_true",
         help="do not drop and recreate the benchmark database (default: start from empty)",
@@ -302,6 +307,9 @@ def main() -> None:
         for error in report.errors[:10]:
             log(f"  {error}")
 
+    if args.reset_events:
+        simulator.reset_event_state()
+        log("events and outages of earlier runs cleared")
     if args.profile_sql:
         with connection.cursor() as cursor:
             cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '

@@ -68,6 +68,7 @@ class Meter(Timestamped):
         null=True,
         blank=True,
         related_name="meters",
+        db_index=False,
     )
     feeder = models.ForeignKey(
         "topology.Feeder",
@@ -75,6 +76,7 @@ class Meter(Timestamped):
         null=True,
         blank=True,
         related_name="meters",
+        db_index=False,
         editable=False,
     )
     substation = models.ForeignKey(
@@ -83,6 +85,7 @@ class Meter(Timestamped):
         null=True,
         blank=True,
         related_name="meters",
+        db_index=False,
         editable=False,
     )
     location_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -115,7 +118,13 @@ class Meter(Timestamped):
         ]
         # No index on power_status or last_power_change: a storm rewrites them on every meter,
         # and keeping them out of indexes lets PostgreSQL update meters in place (HOT).
-        indexes = [models.Index(fields=["onu_id"], name="oms_meters_onu_idx")]
+        # A device's meters are listed by number: one index range, not a sort of thousands.
+        indexes = [
+            models.Index(fields=["onu_id"], name="oms_meters_onu_idx"),
+            models.Index(fields=["dp", "meter_number"], name="oms_meters_dp_number_idx"),
+            models.Index(fields=["feeder", "meter_number"], name="oms_meters_feeder_number_idx"),
+            models.Index(fields=["substation", "meter_number"], name="oms_meters_ss_number_idx"),
+        ]
 
     def __str__(self):
         return self.meter_number
@@ -126,8 +135,13 @@ class MeterStatusEvent(models.Model):
 
     # No database foreign key: the engine writes these rows by the ten thousand and only for
     # meters it has just read; a per-row referential check would double the cost of a storm.
+    # Indexed by meter_status_events_time_idx (meter first), not by an index of its own.
     meter = models.ForeignKey(
-        Meter, on_delete=models.CASCADE, related_name="status_events", db_constraint=False
+        Meter,
+        on_delete=models.CASCADE,
+        related_name="status_events",
+        db_constraint=False,
+        db_index=False,
     )
     event_type = models.CharField(max_length=50)
     previous_status = models.CharField(max_length=10, choices=PowerStatus)

@@ -1008,6 +1008,24 @@ def batches(
 Sender = Callable[[str, bytes], tuple[int, dict, dict]]  # (provider, body) -> status, json, headers
 
 
+def reset_event_state() -> None:
+    """Back to a quiet grid: no events, no outages, every meter's power unknown (benchmarks
+    run one storm after another on one loaded grid)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE kaifa_events, onu_events, callcenter_tickets, scada_events,"
+            " oms_meter_status_events, oms_outage_events, oms_outage_meters, oms_event_sources,"
+            " oms_event_timeline CASCADE"
+        )
+        cursor.execute(
+            "UPDATE oms_meters SET power_status = 'unknown', last_power_change = NULL"
+            " WHERE power_status <> 'unknown' OR last_power_change IS NOT NULL"
+        )
+        cursor.execute("VACUUM ANALYZE oms_meters")
+
+
 def http_sender(base_url: str, token: str, timeout: float = 300.0) -> Sender:
     """POST batches to `{base_url}/api/ingest/<provider>/batch/`, one keep-alive connection per
     thread."""

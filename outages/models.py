@@ -125,7 +125,11 @@ class OutageSource(models.Model):
     """One source event (per provider) that evidences an outage; weights feed the confidence."""
 
     outage = models.ForeignKey(
-        Outage, on_delete=models.CASCADE, related_name="sources", db_column="outage_event_id"
+        Outage,
+        on_delete=models.CASCADE,
+        related_name="sources",
+        db_column="outage_event_id",
+        db_index=False,  # outage_source_unique leads with it
     )
     source_type = models.CharField(max_length=20, choices=Provider)
     source_event_id = models.CharField(max_length=200)
@@ -146,7 +150,11 @@ class OutageSource(models.Model):
 
 class TimelineEntry(models.Model):
     outage = models.ForeignKey(
-        Outage, on_delete=models.CASCADE, related_name="timeline", db_column="outage_event_id"
+        Outage,
+        on_delete=models.CASCADE,
+        related_name="timeline",
+        db_column="outage_event_id",
+        db_index=False,  # timeline_outage_idx leads with it
     )
     event_type = models.CharField(max_length=40)
     status = models.CharField(max_length=20, blank=True, default="")
@@ -176,9 +184,14 @@ class OutageMeter(models.Model):
         related_name="outage_meters",
         db_column="outage_event_id",
         db_constraint=False,
+        db_index=False,  # outage_meter_unique leads with it
     )
     meter = models.ForeignKey(
-        "meters.Meter", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "meters.Meter",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # outage_meters_meter_idx
     )
     off_at = models.DateTimeField()
     restored_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,10 @@
 """Roll-up prediction from AMI last gasps and customer calls (issue 4)."""
 
-from outages.models import Outage
+from decimal import Decimal
+
+from django.db import connection
+
+from outages.models import Outage, OutageSource
 from tests.outages.engine_helpers import (
     active_outages,
     at,
@@ -79,3 +83,29 @@ def test_a_lone_ticket_is_a_low_confidence_meter_outage_absorbed_by_scada(grid):
     assert outage.first_detected_at == at(0)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.merged_into_id) == ("merged", outage.id)
+
+
+def test_confidence_of_thousands_of_sources_is_certain_and_keeps_counting(grid):
+    meter_evidence(DP001[:10], "off", at(0))
+    (outage,) = active_outages()
+    # A storm's feeder outage gathers thousands of last gasps: the product of (1 - w) underflows.
+    OutageSource.objects.bulk_create(
+        OutageSource(
+            outage=outage,
+            source_type="call_center",
+            source_event_id=f"call-{n}",
+            weight=Decimal("0.4"),
+            event_timestamp=at(minutes=1),
+        )
+        for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outages_refresh(ARRAY[%s]::bigint[])", [outage.id])
+    outage.refresh_from_db()
+    assert outage.confidence_score == Decimal("1.000")
+
+    # Counts still follow the links once confidence no longer moves.
+    meter_evidence(DP001[10:12], "on", at(minutes=5))
+    outage.refresh_from_db()
+    assert (outage.affected_meters_count, outage.restored_meters_count) == (20, 2)
+    assert (outage.affected_customers_count, outage.confidence_score) == (20, Decimal("1.000"))
