@@ -2,8 +2,9 @@
 
 Set-based, a fixed number of statements per batch whatever its size: one lookup of the keys
 already stored, one query per identifier kind to find the meters, one `apply_meter_evidence`
-call for every matched meter, one INSERT … ON CONFLICT (source_event_id, event_timestamp) DO
-NOTHING of the raw rows with their outcome and answer (the tables are partitioned by month on
+call for every matched meter (committed on its own, see `ingest_events`), one INSERT … ON
+CONFLICT (source_event_id, event_timestamp) DO NOTHING of the raw rows with their outcome and
+answer (the tables are partitioned by month on
 the event time, which a re-delivery carries unchanged). A re-delivery (same natural key)
 applies nothing and gets back the answer stored when the event was first seen. Two first
 deliveries racing each other are both applied by the engine, which records evidence once per
@@ -74,20 +75,29 @@ def _counts(answers: list[dict]) -> IngestOutcome:
 
 
 def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
-    """Store and apply parsed ONU, KAIFA or call-center events in one transaction."""
+    """Apply parsed ONU, KAIFA or call-center events, then store their raw rows.
+
+    Two transactions: the engine's, whose feeder locks serialize every writer of those feeders
+    until it commits, and then the raw rows' (the bulk of the bytes), written outside the locks.
+    The caller answers only after both. Should the second fail, the feed gets no answer and
+    sends the batch again: the engine records evidence once per (meter, source event), so the
+    events already applied change nothing, and their raw rows are stored then. (Inside a
+    caller's transaction both are one, as before.)
+    """
     model = RAW_MODELS[provider]
+    classify(events, load_vocabulary(provider))
+    # The first of several events with one key in a batch wins; the rest are re-deliveries.
+    unique: dict[str, ProviderEvent] = {}
+    for event in events:
+        unique.setdefault(event.source_event_id, event)
+    known = _stored_keys(model, list(unique))
+    fresh = sorted(
+        (event for key, event in unique.items() if key not in known),
+        key=lambda event: event.source_event_id,
+    )
     with transaction.atomic():
-        classify(events, load_vocabulary(provider))
-        # The first of several events with one key in a batch wins; the rest are re-deliveries.
-        unique: dict[str, ProviderEvent] = {}
-        for event in events:
-            unique.setdefault(event.source_event_id, event)
-        known = _stored_keys(model, list(unique))
-        fresh = sorted(
-            (event for key, event in unique.items() if key not in known),
-            key=lambda event: event.source_event_id,
-        )
         outcomes = _apply(provider, fresh)
+    with transaction.atomic():
         stored = _insert_raw_rows(model, fresh, outcomes)
         fresh_answers = {key: outcomes[key].answer for key in stored}
         earlier = _stored_answers(provider, model, [k for k in unique if k not in stored])

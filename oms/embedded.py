@@ -13,6 +13,15 @@ from functools import cache
 from pathlib import Path
 
 DATABASE_NAME = "oms"
+# Written with ALTER SYSTEM when missing. A storm writes gigabytes of WAL: with the defaults
+# (128MB buffers, checkpoints every 1GB of WAL) commits waited on WAL writes and every
+# checkpoint doubled the WAL with full-page images. Memory is taken as pages are used.
+SERVER_SETTINGS = {
+    "shared_buffers": "1GB",
+    "wal_buffers": "64MB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+}
 
 
 def data_dir() -> Path:
@@ -30,8 +39,17 @@ def socket_dir() -> str:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = data_dir() / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
+    new = not (pgdata / "PG_VERSION").exists()
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     host = str(pgdata)
+    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        if _configure(conn) and new:
+            # Nobody else can be using a server initialized a moment ago: restart it so the
+            # settings that need a restart apply now (pg_ctl keeps the options it started with).
+            from pgserver._commands import pg_ctl
+
+            conn.close()
+            pg_ctl(["-w", "restart"], pgdata=pgdata, user=server.system_user)
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
@@ -41,3 +59,20 @@ def socket_dir() -> str:
     # Keep the handle alive for the life of the process.
     socket_dir.server = server  # type: ignore[attr-defined]
     return host
+
+
+def _configure(conn) -> bool:
+    """ALTER SYSTEM the SERVER_SETTINGS not written yet; True when any was (those needing a
+    restart apply the next time the server starts)."""
+    written = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'"
+        )
+    }
+    missing = {name: value for name, value in SERVER_SETTINGS.items() if name not in written}
+    for name, value in missing.items():
+        conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+    if missing:
+        conn.execute("SELECT pg_reload_conf()")
+    return bool(missing)

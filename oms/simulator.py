@@ -1108,6 +1108,8 @@ def post_storm(
     """
     import queue
 
+    # Rendered before the clock starts: the rate measured is the server's, not the renderer's.
+    planned = list(batches(storm, batch_size=batch_size, window=window))
     result = PostResult(started_at=time.perf_counter())
     lock = threading.Lock()
     failed_in_row = [0]
@@ -1156,7 +1158,7 @@ def post_storm(
                         result.aborted = True
 
     if concurrency <= 1:  # in the calling thread: its database connection, its transaction
-        for batch in batches(storm, batch_size=batch_size, window=window):
+        for batch in planned:
             if result.aborted:
                 break
             work.put(batch)
@@ -1169,7 +1171,7 @@ def post_storm(
         t.start()
     last_report = result.started_at
     sent = 0
-    for batch in batches(storm, batch_size=batch_size, window=window):
+    for batch in planned:
         if result.aborted:
             break
         work.put(batch)
