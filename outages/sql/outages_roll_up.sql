@@ -3,7 +3,9 @@
 -- of meters no outage covers yet, counted as if each were a meter outage):
 --   1. a DP where at least dp_rollup_fraction of its active meters have meter outages that
 --      started within rollup_window_minutes of each other (any such window, so a later ticket
---      never hides an earlier cluster) becomes one DP outage;
+--      never hides an earlier cluster) becomes one DP outage. The share is of the meters that
+--      can report: conventional and prepaid meters have no channel and never send a last gasp
+--      (all active meters when none can);
 --   2. a feeder with at least feeder_rollup_dp_count DP outages inside one window becomes one
 --      feeder outage.
 -- The smaller outages are merged into the new ones and their devices' meters inferred off, a
@@ -41,7 +43,10 @@ BEGIN
         SELECT w.dp_id, min(w.started) AS started
           FROM windows w
          WHERE w.out >= greatest(1, ceil(_fraction * (
-                   SELECT count(*) FROM oms_meters m
+                   SELECT coalesce(nullif(count(*) FILTER (
+                              WHERE m.meter_type NOT IN ('conventional', 'prepaid')), 0),
+                                   count(*))
+                     FROM oms_meters m
                     WHERE m.dp_id = w.dp_id AND m.status = 'active')))
          GROUP BY w.dp_id
     )

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from meters.models import Meter
 from outages.models import Outage, OutageSource
 from tests.outages.engine_helpers import (
     active_outages,
@@ -109,3 +110,15 @@ def test_confidence_of_thousands_of_sources_is_certain_and_keeps_counting(grid):
     outage.refresh_from_db()
     assert (outage.affected_meters_count, outage.restored_meters_count) == (20, 2)
     assert (outage.affected_customers_count, outage.confidence_score) == (20, Decimal("1.000"))
+
+
+def test_the_dp_share_counts_only_meters_that_can_report(grid):
+    # Eight of DP001's twenty meters have no channel: six last gasps are half of the rest.
+    Meter.objects.filter(meter_number__in=DP001[12:]).update(meter_type="conventional")
+    meter_evidence(DP001[:5], "off", at(0))
+    assert {o.scope for o in active_outages()} == {"meter"}
+
+    meter_evidence(DP001[5:6], "off", at(minutes=1))
+
+    (outage,) = active_outages()
+    assert (outage.scope, outage.dp.dp_id, outage.affected_meters_count) == ("dp", "DP001", 20)
