@@ -1,6 +1,8 @@
 """Outages, their evidence (sources), timeline, affected meters and the correlation rules."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Value
 
 from oms.models import Timestamped, choices_check
 
@@ -80,6 +82,12 @@ class Outage(Timestamped):
     affected_meters_count = models.IntegerField(default=0)
     restored_meters_count = models.IntegerField(default=0)
     affected_customers_count = models.IntegerField(default=0)
+    # What its sources add up to, kept by the engine as sources arrive (outages_count_sources):
+    # a feeder outage has thousands, and every push and page of outages shows these.
+    source_count = models.IntegerField(default=0, db_default=0)
+    source_types = ArrayField(
+        models.CharField(max_length=20), default=list, blank=True, db_default=Value([])
+    )
     first_detected_at = models.DateTimeField()
     estimated_restoration_time = models.DateTimeField(null=True, blank=True)
     actual_restoration_time = models.DateTimeField(null=True, blank=True)

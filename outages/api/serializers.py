@@ -4,8 +4,7 @@
 every websocket push use it, over a queryset from `outages_for_api()` so a page is one query.
 """
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
@@ -13,20 +12,9 @@ from outages.models import ACTIVE_STATUSES, Outage, OutageMeter, OutageSource, T
 
 
 def outages_for_api(queryset=None):
-    """Outages with their devices joined and their evidence counted (no N+1)."""
+    """Outages with their devices joined (no N+1; the source counts are columns)."""
     queryset = Outage.objects.all() if queryset is None else queryset
-    sources = OutageSource.objects.filter(outage=OuterRef("pk")).order_by().values("outage")
-    return queryset.select_related("substation", "feeder", "dp", "meter", "merged_into").annotate(
-        source_count=Coalesce(
-            Subquery(sources.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
-            Value(0),
-        ),
-        source_types=Subquery(
-            sources.annotate(
-                kinds=ArrayAgg("source_type", distinct=True, order_by="source_type")
-            ).values("kinds")
-        ),
-    )
+    return queryset.select_related("substation", "feeder", "dp", "meter", "merged_into")
 
 
 def _code(device, field):
@@ -41,8 +29,7 @@ class OutageSerializer(serializers.ModelSerializer):
     dp = serializers.SerializerMethodField()
     meter = serializers.SerializerMethodField()
     confidence_score = serializers.FloatField(read_only=True)
-    source_types = serializers.SerializerMethodField()
-    source_count = serializers.IntegerField(read_only=True, default=0)
+    source_types = serializers.ListField(child=serializers.CharField(), read_only=True)
     location_lat = serializers.SerializerMethodField()
     location_lng = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
@@ -89,9 +76,6 @@ class OutageSerializer(serializers.ModelSerializer):
 
     def get_meter(self, outage) -> str | None:
         return _code(outage.meter, "meter_number")
-
-    def get_source_types(self, outage) -> list[str]:
-        return list(getattr(outage, "source_types", None) or [])
 
     def get_merged_into(self, outage) -> str | None:
         return _code(outage.merged_into, "event_id")
