@@ -246,7 +246,9 @@ def main() -> None:
     parser.add_argument("--call-share", type=float, default=0.1)
     parser.add_argument("--max-repeats", type=int, default=6)
     parser.add_argument("--query-samples", type=int, default=100)
-    parser.add_argument("--history-rows", type=int, default=0, help="pad history before queries")
+    parser.add_argument(
+        "--history-rows", type=int, default=0, help="history rows written before the storm"
+    )
     parser.add_argument("--no-queries", action="store_true")
     parser.add_argument(
         "--profile-sql",
@@ -343,6 +345,15 @@ def main() -> None:
         f"{affected:,} meters affected, {storm.counts()}"
     )
 
+    if args.history_rows:
+        # The utility's past year is there before the storm: ingest and queries both see it.
+        began = time.perf_counter()
+        pad_history(args.history_rows, storm.start)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE oms_meter_status_events")
+        log(f"history padded with {args.history_rows:,} rows in "
+            f"{time.perf_counter() - began:.1f} s")  # fmt: skip
+
     scopes = ["ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center", "read"]
     key = issue_token(f"storm-bench-{os.getpid()}", scopes)
     server = None
@@ -404,13 +415,6 @@ def main() -> None:
         if args.profile_sql:
             print_function_times()
         if not args.no_queries:
-            if args.history_rows:
-                began = time.perf_counter()
-                pad_history(args.history_rows, storm.start)
-                log(
-                    f"history padded with {args.history_rows:,} rows in "
-                    f"{time.perf_counter() - began:.1f} s"
-                )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
                 cursor.execute("SELECT count(*) FROM oms_meter_status_events")

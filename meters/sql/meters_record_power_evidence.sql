@@ -3,7 +3,7 @@
 -- and moves each meter to its newest evidence, set-based:
 --   * a re-delivered (meter, provider, source_event_id) records nothing and is not returned
 --     (the unique key also holds the event time, the partition key of the monthly partitions:
---     a re-delivery carries the same time, and the NOT EXISTS below ignores time anyway);
+--     a re-delivery carries the same time, so only its month's partition is probed);
 --   * evidence older than the meter's last power change is recorded with applied = false and
 --     changes nothing (late delivery never overrides newer evidence);
 --   * previous_status is the real status before each applied row, in event-time order.
@@ -22,7 +22,8 @@ BEGIN
          WHERE r.evidence IN ('off', 'on', 'unknown')
            AND NOT EXISTS (SELECT 1 FROM oms_meter_status_events e
                             WHERE e.meter_id = r.meter_id AND e.source_type = r.provider
-                              AND e.source_event_id = r.source_event_id)
+                              AND e.source_event_id = r.source_event_id
+                              AND e.event_timestamp = r.event_time)
          ORDER BY r.meter_id, r.provider, r.source_event_id, r.event_time
     ),
     judged AS (
