@@ -142,7 +142,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static-collected"))
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)

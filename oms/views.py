@@ -62,7 +62,7 @@ async def healthz(request):
 
 @never_cache
 @ensure_csrf_cookie
-@login_required(login_url="/accounts/login/")
+@login_required
 def dashboard(request):
     """The operator's live wall screen (data comes from the API and /ws/outages/)."""
     return render(

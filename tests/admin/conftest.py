@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+
+from ingest.tokens import issue_token
+
+PROVIDERS = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
 
 
 @pytest.fixture
@@ -62,4 +67,20 @@ def records(grid):
         event_timestamp=at,
     )
     Group.objects.create(name="stewards")
+    _one_raw_event_of_each_feed()
+    issue_token("admin-test", ["read"])
     return outage
+
+
+def _one_raw_event_of_each_feed():
+    """The providers' fixture payloads through the real ingest path: a raw row per feed."""
+    from ingest import actions
+    from ingest.parsers import loads, parse_call_center, parse_kaifa_json, parse_onu
+
+    def payload(name):
+        return loads((PROVIDERS / name).read_bytes())
+
+    actions.ingest_events("onu", [parse_onu(payload("onu_last_gasp.json"))])
+    actions.ingest_events("kaifa", parse_kaifa_json(payload("kaifa_power_outage.json")))
+    actions.ingest_events("call_center", [parse_call_center(payload("callcenter_ticket.json"))])
+    actions.ingest_scada_events([payload("scada_loss_of_voltage.json")])

@@ -122,3 +122,20 @@ def test_the_dp_share_counts_only_meters_that_can_report(grid):
 
     (outage,) = active_outages()
     assert (outage.scope, outage.dp.dp_id, outage.affected_meters_count) == ("dp", "DP001", 20)
+
+
+def test_source_counts_follow_the_sources_whichever_door_writes_them(grid):
+    meter_evidence(DP001[:3], "off", at(0))
+    outage = active_outages()[0]
+    assert (outage.source_count, outage.source_types) == (1, ["kaifa"])
+
+    OutageSource.objects.create(
+        outage=outage, source_type="call_center", source_event_id="T-1", weight="0.4",
+        event_timestamp=at(minutes=1),
+    )  # fmt: skip
+    outage.refresh_from_db()
+    assert (outage.source_count, outage.source_types) == (2, ["call_center", "kaifa"])
+
+    outage.sources.filter(source_type="kaifa").delete()
+    outage.refresh_from_db()
+    assert (outage.source_count, outage.source_types) == (1, ["call_center"])
