@@ -19,16 +19,15 @@ Doors:
 
 Everything runs on this machine (clients, server, PostgreSQL, Redis share the cores).
 
-Measured here on 2026-11-26, 100 clients, 30 s, relay window 50 ms, on 2 vCPU shared with other
-people's runs (load average before each run in brackets):
+Measured here on 2026-11-26, 100 clients, 30 s, 20 events/s, relay window 50 ms, quiet 2 vCPU:
 
-    command                                   achieved   p50      p99      delivered
-    --rate 10 --door sql             [2.2]    10.0/s     43 ms    172 ms   100 %, 0 dup, 0 gap
-    --rate 20 --door sql             [1.9]    19.2/s     110 ms   382 ms   100 %, 0 dup, 0 gap
-    --rate 20 --door sql --redis --processes 2 [1.9]
-                                              20.0/s     57 ms    228 ms   100 %, 0 dup, 0 gap
-    --rate 20 --door http            [1.2]    11.8/s     30 ms    144 ms   100 %, 0 dup, 0 gap
-        (answer → receipt; send → receipt p50 112 ms, p99 275 ms; the HTTP ingest set the rate)
+    command                  p50      p99      delivered
+    --door http              33 ms    63 ms    100 %, 0 dup, 0 gap  (answer → receipt;
+                                                send → receipt p50 48 ms, p99 86 ms)
+    --door sql               37 ms    75 ms    100 %, 0 dup, 0 gap
+
+Earlier the same day, on the same machine shared with other people's runs (load 1.2-2.2), the
+sql door gave p99 172-382 ms and two Daphnes on Redis p99 228 ms.
 
 Under heavy contention (load average 6-8) the same single process reached p99 of seconds: a push
 costs about a websocket frame per screen, and one Daphne process delivered ~1,000-1,500 frames/s
