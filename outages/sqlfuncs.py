@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection
 
 
@@ -18,7 +19,7 @@ def _jsonb_call(sql: str, params: list[Any]) -> Any:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         (value,) = cursor.fetchone()
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str) else value
 
 
 def _iso(value: datetime | str | None) -> str | None:
@@ -37,8 +38,10 @@ def apply_meter_evidence(events: list[dict]) -> list[dict]:
     active outage the meter's evidence joined, or null). Rows already recorded (re-delivery)
     are not returned and change nothing.
     """
-    payload = [{**event, "event_time": _iso(event["event_time"])} for event in events]
-    return _jsonb_call("SELECT outages_apply_meter_evidence(%s::jsonb)", [json.dumps(payload)])
+    # orjson writes datetimes as RFC 3339, which timestamptz reads.
+    return _jsonb_call(
+        "SELECT outages_apply_meter_evidence(%s::jsonb)", [orjson.dumps(events).decode()]
+    )
 
 
 def insert_scada_event_with_meter_check(event: dict) -> dict:
