@@ -95,8 +95,9 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
         (event for key, event in unique.items() if key not in known),
         key=lambda event: event.source_event_id,
     )
-    with transaction.atomic():
-        outcomes = _apply(provider, fresh)
+    with transaction.atomic():  # the engine's: its feeder locks are held until this commits
+        concerned, applied = _apply_evidence(provider, fresh)
+    outcomes = _outcomes(provider, fresh, concerned, applied)
     with transaction.atomic():
         stored = _insert_raw_rows(model, fresh, outcomes)
         fresh_answers = {key: outcomes[key].answer for key in stored}
@@ -226,9 +227,17 @@ class Applied:
 
 
 def _apply(provider: str, events: list[ProviderEvent]) -> dict[str, Applied]:
-    """Find the events' meters and apply their evidence through the engine in one call."""
+    """Find the events' meters, apply their evidence through the engine, and say what came of
+    each event."""
+    concerned, applied = _apply_evidence(provider, events)
+    return _outcomes(provider, events, concerned, applied)
+
+
+def _apply_evidence(provider: str, events: list[ProviderEvent]) -> tuple[list, dict]:
+    """The events' meters ({meter id: power status} each) and the engine's answer per new
+    (source event, meter): one lookup per identifier kind, one engine call."""
     if not events:
-        return {}
+        return [], {}
     concerned = resolve_meters(events)
     evidence_rows = [
         {
@@ -247,6 +256,14 @@ def _apply(provider: str, events: list[ProviderEvent]) -> dict[str, Applied]:
     if evidence_rows:
         for row in sqlfuncs.apply_meter_evidence(evidence_rows):
             applied[(row["source_event_id"], row["meter_id"])] = row
+    return concerned, applied
+
+
+def _outcomes(provider: str, events: list, concerned: list, applied: dict) -> dict[str, Applied]:
+    """Each event's status, outage and answer, from what the engine said of its meters (a
+    meter it did not change answers with its current power status)."""
+    if not events:
+        return {}
     current = _current_power_status(
         {
             meter_id
