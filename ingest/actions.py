@@ -2,15 +2,14 @@
 
 Set-based, a fixed number of statements per batch whatever its size: one lookup of the keys
 already stored, one query per identifier kind to find the meters, one `apply_meter_evidence`
-call for every matched meter (committed on its own, see `ingest_events`), one INSERT … ON
-CONFLICT (source_event_id, event_timestamp) DO NOTHING of the raw rows with their outcome and
-answer (the tables are partitioned by month on
-the event time, which a re-delivery carries unchanged). A re-delivery (same natural key)
-applies nothing and gets back the answer stored when the event was first seen. Two first
-deliveries racing each other are both applied by the engine, which records evidence once per
-(meter, source event); the raw INSERT then keeps one row and the loser answers as a
-re-delivery. Replay updates stored rows. SCADA goes through the seed's SQL function, which
-stores and applies the event itself.
+call for every matched meter (committed on its own, see `ingest_events`), then one INSERT …
+ON CONFLICT (source_event_id, event_timestamp) DO NOTHING of the raw rows with their outcome
+and answer (the tables are partitioned by month on the event time, which a re-delivery carries
+unchanged). A re-delivery (same natural key) applies nothing and gets back the answer stored
+when the event was first seen. Two first deliveries racing each other are both applied by the
+engine, which records evidence once per (meter, source event); the raw INSERT then keeps one
+row and the loser answers as a re-delivery. Replay updates stored rows. SCADA goes through the
+seed's SQL function, which stores and applies the event itself.
 """
 
 from __future__ import annotations
