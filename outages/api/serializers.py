@@ -10,7 +10,6 @@ from rest_framework import serializers
 
 from outages.models import ACTIVE_STATUSES, Outage, OutageMeter, OutageSource, TimelineEntry
 
-
 # What OutageSerializer reads of the joined devices: their code and position.
 _DEVICE_FIELDS = [
     f"{device}__{field}"
