@@ -147,7 +147,7 @@ class MeterStatusEvent(models.Model):
     previous_status = models.CharField(max_length=10, choices=PowerStatus)
     new_status = models.CharField(max_length=10, choices=PowerStatus)
     source_type = models.CharField(max_length=20)
-    source_event_id = models.CharField(max_length=200)
+    source_event_id = models.CharField(max_length=300)
     event_timestamp = models.DateTimeField()
     # False when newer evidence already stood: recorded, but the meter's state did not change.
     applied = models.BooleanField(default=True)

@@ -140,7 +140,7 @@ class OutageSource(models.Model):
         db_index=False,  # outage_source_unique leads with it
     )
     source_type = models.CharField(max_length=20, choices=Provider)
-    source_event_id = models.CharField(max_length=200)
+    source_event_id = models.CharField(max_length=300)
     weight = models.DecimalField(max_digits=4, decimal_places=3)
     event_timestamp = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())

@@ -7,10 +7,12 @@ import pytest
 
 from ingest.models import CallCenterTicket, KaifaEvent, OnuEvent, ScadaEvent
 from outages.models import Outage, OutageMeter, OutageSource
+from tests.conftest import load_fixture
 from tests.ingest.conftest import (
     fixture_names,
     meter_range,
     meters_off,
+    post,
     post_fixture,
     power_of,
 )
@@ -295,3 +297,17 @@ def test_real_scada_samples(grid, ingest_client, name):
     assert row.processing_status == "unmatched"
     assert row.substation_id.startswith("4A00000")
     assert row.severity in {"low", "medium", "high", "critical"}
+
+
+def test_kaifa_longest_ids_are_applied_and_stored(grid, ingest_client):
+    """Message and event ids at their limit make the longest source key any feed sends."""
+    payload = load_fixture("providers/kaifa_power_outage.json")
+    payload["header"]["message_id"] = "m" * 140
+    payload["payload"]["event_id"] = "e" * 140
+    response = post(ingest_client, "kaifa", payload)
+
+    assert response.status_code == 201, response.content
+    (event,) = response.json()["events"]
+    assert event["status"] == "processed"
+    assert len(event["source_event_id"]) == 281
+    assert OutageSource.objects.filter(source_event_id=event["source_event_id"]).exists()
