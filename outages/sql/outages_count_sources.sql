@@ -2,7 +2,8 @@
 -- Keeps each outage's source_count and source_types equal to its sources, whichever door
 -- wrote them (engine, ORM, admin), once per statement: new sources are added to the sums (a
 -- feeder outage's thousands of last gasps are never recounted); a delete recounts what is
--- left of the outages it touched. Sources are never moved between outages by UPDATE.
+-- left of the outages it touched, confidence included (outages_refresh). Sources are never
+-- moved between outages by UPDATE.
 CREATE OR REPLACE FUNCTION outages_count_sources() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -16,8 +17,9 @@ BEGIN
                   FROM changed c GROUP BY c.outage_event_id) a
          WHERE o.id = a.id;
     ELSE
+        -- A steward removed evidence: recount it, and the confidence from what is left.
         UPDATE oms_outage_events o
-           SET source_count = a.n, source_types = a.kinds
+           SET source_count = a.n, source_types = a.kinds, confidence_score = 0
           FROM (SELECT d.id, count(s.id) AS n,
                        coalesce(array_agg(DISTINCT s.source_type ORDER BY s.source_type)
                                     FILTER (WHERE s.id IS NOT NULL), '{}') AS kinds
@@ -25,6 +27,7 @@ BEGIN
                   LEFT JOIN oms_event_sources s ON s.outage_event_id = d.id
                  GROUP BY d.id) a
          WHERE o.id = a.id;
+        PERFORM outages_refresh(ARRAY(SELECT DISTINCT c.outage_event_id FROM changed c));
     END IF;
     RETURN NULL;
 END;

@@ -6,8 +6,9 @@
 -- A storm adds evidence to a feeder outage of thousands of meters batch after batch, so:
 --   * links are only ever added: the meters changed exactly when their count did, and only
 --     then are the distinct customers (a join to every linked meter) recounted;
---   * sources are only ever added: an outage already at confidence 1 is not recounted, and
---     the product is taken in float8 (numeric ln over thousands of sources took milliseconds).
+--   * sources are only added (a delete resets the confidence, outages_count_sources): an
+--     outage already at confidence 1 is not recounted, and the product is taken in float8
+--     (numeric ln over thousands of sources took milliseconds).
 CREATE OR REPLACE FUNCTION outages_refresh(_ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

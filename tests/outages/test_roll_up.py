@@ -139,3 +139,4 @@ def test_source_counts_follow_the_sources_whichever_door_writes_them(grid):
     outage.sources.filter(source_type="kaifa").delete()
     outage.refresh_from_db()
     assert (outage.source_count, outage.source_types) == (1, ["call_center"])
+    assert outage.confidence_score == Decimal("0.400")
