@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.conftest import install_reference_data
-
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -42,6 +40,5 @@ def screenshot_path():
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db):
+def browser_reference_data(reference_data):
     """Browser tests run on committed data (a live server): reinstall what the flush removed."""
-    install_reference_data()

@@ -119,31 +119,8 @@ async def relay():
         await task
 
 
-def install_reference_data():
-    """The provider vocabularies and correlation rules the migrations install, installed again:
-    a transactional test's flush empties every table (and serialized_rollback collides with
-    content types another transactional test recreated)."""
-    from ingest.defaults import DEFAULT_VOCABULARY
-    from ingest.models import VocabularyTerm
-    from outages.defaults import DEFAULT_RULES
-    from outages.models import CorrelationRule
-
-    VocabularyTerm.objects.bulk_create(
-        [
-            VocabularyTerm(provider=p, field=f, code=c, evidence=e)
-            for p, f, c, e in DEFAULT_VOCABULARY
-        ],
-        ignore_conflicts=True,
-    )
-    for name, kind, value, description in DEFAULT_RULES:
-        CorrelationRule.objects.get_or_create(
-            rule_name=name, defaults={"rule_type": kind, "value": value, "description": description}
-        )
-
-
 @pytest.fixture(autouse=True)
 def reference_data_for_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
     if marker and marker.kwargs.get("transaction"):
-        request.getfixturevalue("transactional_db")
-        install_reference_data()
+        request.getfixturevalue("reference_data")
