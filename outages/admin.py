@@ -228,7 +228,7 @@ class OutageAdmin(SaveChangedFieldsMixin, LargeTableAdmin):
         links = [
             changelist_link(model, label, outage__id__exact=obj.pk)
             for model, label in (
-                (OutageSource, f"{obj.sources.count()} sources"),
+                (OutageSource, f"{obj.source_count} sources"),
                 (TimelineEntry, f"{obj.timeline.count()} timeline entries"),
                 (OutageMeter, f"{obj.outage_meters.count()} meters"),
             )
