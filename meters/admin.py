@@ -12,16 +12,16 @@ from django.contrib import admin
 
 from meters.models import Customer, Meter, MeterStatusEvent
 from meters.resources import CustomerResource, MeterResource
-from outages.models import OutageMeter, Provider
-from topology.admin import (
+from oms.admin import (
     IndexedSearchMixin,
     LargeTableAdmin,
     ReadOnlyAdmin,
-    RederivesTopologyMixin,
     RegistryImportExportAdmin,
     changelist_link,
     count_of,
 )
+from outages.models import OutageMeter, Provider
+from topology.admin import RederivesTopologyMixin
 from topology.models import FeederMeter, SubstationMeter
 
 

@@ -15,6 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.forms.models import BaseInlineFormSet
 
+from oms.admin import (
+    IndexedSearchMixin,
+    LargeTableAdmin,
+    ReadOnlyAdmin,
+    SaveChangedFieldsMixin,
+    changelist_link,
+)
 from outages.models import (
     ACTIVE_STATUSES,
     CorrelationRule,
@@ -23,13 +30,6 @@ from outages.models import (
     OutageSource,
     RuleKind,
     TimelineEntry,
-)
-from topology.admin import (
-    IndexedSearchMixin,
-    LargeTableAdmin,
-    ReadOnlyAdmin,
-    SaveChangedFieldsMixin,
-    changelist_link,
 )
 
 

@@ -17,8 +17,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from meters.models import Customer, Meter, MeterStatusEvent
+from oms.admin import EstimatedCountPaginator
 from outages.models import CorrelationRule, Outage, OutageMeter, OutageSource, TimelineEntry
-from topology.admin import EstimatedCountPaginator
 from topology.models import DistributionPoint, Feeder, FeederMeter, Substation, SubstationMeter
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
