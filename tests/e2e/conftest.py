@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -33,10 +32,12 @@ def browser():
             instance.close()
 
 
-@pytest.fixture
-def screenshot_path():
-    SCREENSHOTS.mkdir(exist_ok=True)
-    return lambda name: str(SCREENSHOTS / name)
+@pytest.fixture(scope="session")
+def screenshot_path(tmp_path_factory):
+    """Screenshots go under pytest's temporary directory (printed), never into the tree."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots in {folder}")
+    return lambda name: str(folder / name)
 
 
 @pytest.fixture(autouse=True)

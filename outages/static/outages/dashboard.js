@@ -31,6 +31,7 @@ const fmt = (n) => (n ?? 0).toLocaleString("en-US");
 const deviceOf = (o) => ({ substation: o.substation, feeder: o.feeder, dp: o.dp, meter: o.meter })[o.scope] || o.feeder || o.substation || "";
 const short = (text, n = 140) => { const s = String(text ?? ""); return s.length > n ? `${s.slice(0, n - 1)}…` : s; };
 const hhmmss = (d) => d.toLocaleTimeString("en-GB", { hour12: false });
+const hhmm = (d) => d.toLocaleTimeString("en-GB", { hour12: false, hour: "2-digit", minute: "2-digit" });
 
 function ageText(iso) {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -68,6 +69,12 @@ async function allPages(path) {
     next = page.next ? new URL(page.next, location.href).pathname + new URL(page.next, location.href).search : null;
   }
   return rows;
+}
+
+// Bar widths go through the CSSOM: a Content-Security-Policy without 'unsafe-inline' drops
+// style="" attributes written as markup.
+function applyWidths(root) {
+  for (const el of root.querySelectorAll("[data-width]")) el.style.width = `${el.dataset.width}%`;
 }
 
 let toastTimer;
@@ -263,6 +270,7 @@ function renderKeyed(body, cache, items, cellsOf, classOf, empty) {
       entry.tr.innerHTML = html;
       entry.html = html;
       for (const cell of entry.tr.querySelectorAll("[data-since]")) cell.textContent = ageText(cell.dataset.since);
+      applyWidths(entry.tr);
     }
     entry.tr.className = classOf(item);
     if (body.children[index] !== entry.tr) body.insertBefore(entry.tr, body.children[index] || null);
@@ -287,21 +295,18 @@ function renderOutages() {
   const rows = [...state.active.values()].sort((a, b) =>
     (b.affected_customers_count - a.affected_customers_count) || (Date.parse(b.first_detected_at) - Date.parse(a.first_detected_at)));
   $("outage-count").textContent = rows.length;
+  // Two lines per cell keep every figure readable in a panel a third of a laptop screen wide.
   renderKeyed($("outage-rows"), activeRows, rows, (o) => {
     const pct = Math.round((o.confidence_score || 0) * 100);
     const old = (Date.now() - Date.parse(o.first_detected_at)) / 60000 > STALE_OUTAGE_MIN ? " old" : "";
-    return `<td class="event-id">${esc(o.event_id)}</td>
-      <td><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span></td>
-      <td class="device">${esc(deviceOf(o))}</td>
-      <td><span class="chip s-${esc(o.status)}">${esc(o.status.replace("_", " "))}</span></td>
-      <td><span class="conf"><span class="conf-bar"><i style="width:${pct}%"></i></span>${pct}%</span></td>
-      <td class="num">${fmt(o.affected_customers_count)}</td>
-      <td class="num">${fmt(o.affected_meters_count - (o.restored_meters_count || 0))}/${fmt(o.affected_meters_count)}</td>
-      <td class="num age${old}" data-since="${esc(o.first_detected_at)}"></td>
-      <td>${sources(o)}</td>
-      <td class="age">${o.estimated_restoration_time ? hhmmss(new Date(o.estimated_restoration_time)) : "—"}</td>`;
+    const off = o.affected_meters_count - (o.restored_meters_count || 0);
+    return `<td><span class="event-id">${esc(o.event_id)}</span><span class="sub"><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span> <span class="device">${esc(deviceOf(o))}</span></span></td>
+      <td><span class="chip s-${esc(o.status)}">${esc(o.status.replace("_", " "))}</span><span class="sub age${old}" data-since="${esc(o.first_detected_at)}"></span></td>
+      <td class="num"><b>${fmt(o.affected_customers_count)}</b><span class="sub">${fmt(off)}/${fmt(o.affected_meters_count)}</span></td>
+      <td><span class="conf"><span class="conf-bar"><i data-width="${pct}"></i></span>${pct}%</span><span class="sub sources">${sources(o)}</span></td>
+      <td class="num"><span class="age">${o.estimated_restoration_time ? hhmm(new Date(o.estimated_restoration_time)) : "—"}</span><span class="sub crew" title="${esc(o.crew)}">${esc(o.crew || "")}</span></td>`;
   }, (o) => [state.selected === o.event_id ? "selected" : "", isFresh(o.event_id) ? "fresh" : ""].join(" ").trim(),
-  `<tr class="empty"><td colspan="10">No active outages · all supply normal</td></tr>`);
+  `<tr class="empty"><td colspan="5">No active outages · all supply normal</td></tr>`);
 }
 
 function renderRestored() {
@@ -310,13 +315,11 @@ function renderRestored() {
     .slice(0, 100);
   $("restored-count").textContent = state.restored.size;
   renderKeyed($("restored-rows"), restoredRows, rows, (o) => `<td class="event-id">${esc(o.event_id)}</td>
-      <td><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span></td>
-      <td class="device">${esc(deviceOf(o))}</td>
-      <td><span class="chip s-restored">restored</span></td>
+      <td><span class="scope scope-${esc(o.scope)}">${esc(o.scope)}</span> <span class="device">${esc(deviceOf(o))}</span></td>
       <td class="num">${fmt(o.affected_customers_count)} cust</td>
-      <td class="num age">${o.actual_restoration_time ? hhmmss(new Date(o.actual_restoration_time)) : ""}</td>`,
+      <td class="num age" title="restored at">${o.actual_restoration_time ? hhmmss(new Date(o.actual_restoration_time)) : ""}</td>`,
   (o) => (state.selected === o.event_id ? "selected" : ""),
-  `<tr class="empty"><td colspan="6">None</td></tr>`);
+  `<tr class="empty"><td colspan="4">None</td></tr>`);
 }
 
 function renderSubstations() {
@@ -325,9 +328,10 @@ function renderSubstations() {
     const m = s.meters; on += m.on; off += m.off; unknown += m.unknown;
     const pct = (n) => (m.total ? (100 * n) / m.total : 0).toFixed(2);
     return `<div class="bar-row"><div class="bar-name" title="${esc(s.name)}"><b>${esc(s.code)}</b>${esc(s.name)}</div>
-      <div class="bar"><i class="on" style="width:${pct(m.on)}%"></i><i class="off" style="width:${pct(m.off)}%"></i><i class="unknown" style="width:${pct(m.unknown)}%"></i></div>
+      <div class="bar"><i class="on" data-width="${pct(m.on)}"></i><i class="off" data-width="${pct(m.off)}"></i><i class="unknown" data-width="${pct(m.unknown)}"></i></div>
       <div class="bar-nums">${fmt(m.on)} / <span class="${m.off ? "off" : ""}">${fmt(m.off)}</span> / ${fmt(m.unknown)}</div></div>`;
   }).join("");
+  applyWidths($("substation-bars"));
   $("kpi-meters-on").textContent = fmt(on);
   $("kpi-meters-off").textContent = fmt(off);
   $("kpi-meters-unknown").textContent = fmt(unknown);
@@ -402,13 +406,16 @@ function renderMapDevices() {
     dpLayer.appendChild(circle);
   }
   const ssLayer = $("layer-substations"); ssLayer.replaceChildren();
+  const labelLayer = $("layer-labels"); labelLayer.replaceChildren();
   for (const s of state.substations) {
     if (s.location_lat == null) continue;
     const [x, y] = project(s.location_lat, s.location_lng);
     ssLayer.appendChild(svgEl("rect", { x: x - 6, y: y - 6, width: 12, height: 12, class: "ss-node" }));
-    const label = svgEl("text", { x: x + 9, y: y + 4, class: "ss-label" });
+    // Labels right of their square, or left of it in the map's right third (never cut off).
+    const left = x > VIEW.w * 0.66;
+    const label = svgEl("text", { x: left ? x - 9 : x + 9, y: y + 4, class: "ss-label", "text-anchor": left ? "end" : "start" });
     label.textContent = `${s.code} ${s.name}`;
-    ssLayer.appendChild(label);
+    labelLayer.appendChild(label);
   }
   renderMeters();
   renderMapOutages();
@@ -438,6 +445,14 @@ function renderMapOutages() {
 function setView(v) {
   view = v;
   $("map").setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+  scaleLabels();
+}
+
+// Labels keep one size on screen whatever the zoom and the panel's size (CSS reads --u).
+function scaleLabels() {
+  const rect = $("map").getBoundingClientRect();
+  if (!rect.width || !rect.height) return;
+  $("map").style.setProperty("--u", Math.max(view.w / rect.width, view.h / rect.height).toFixed(4));
 }
 
 function svgPoint(event) {
@@ -471,6 +486,7 @@ function setupMap() {
   });
   map.addEventListener("pointerup", () => { drag = null; map.classList.remove("dragging"); });
   $("map-reset").addEventListener("click", () => setView({ x: 0, y: 0, w: VIEW.w, h: VIEW.h }));
+  new ResizeObserver(scaleLabels).observe(map);
 }
 
 // ---------------------------------------------------------------- selection and operator actions
