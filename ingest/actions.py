@@ -178,7 +178,7 @@ def _insert_raw_rows(model, events: list[ProviderEvent], outcomes: dict) -> dict
             "event_timestamp": event.event_time,
             "evidence": event.evidence,
             "processing_status": outcome.status,
-            "raw_payload": event.raw_payload,
+            "raw_payload": orjson.Fragment(event.raw_payload),
             "outage_event_id": outcome.outage_pk,
             "answer": outcome.answer,
         }

@@ -25,9 +25,12 @@ from ingest import actions
 from ingest.api import serializers as wire
 from ingest.models import ProviderName, Scope
 from ingest.parsers import (
+    MAX_BATCH,
     PayloadError,
+    check_storable,
     loads,
     parse_call_center,
+    parse_json,
     parse_kaifa_json,
     parse_kaifa_xml,
     parse_onu,
@@ -36,7 +39,6 @@ from ingest.parsers import (
 from ingest.unmatched import UnmatchedEvents
 from oms.api import PayloadTooLarge, exception_handler
 
-MAX_BATCH = 5000
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -151,7 +153,8 @@ class BatchIngestView(IngestBaseView):
     def post(self, request, *args, **kwargs):
         body = read_body(request)
         try:
-            payload = loads(body)
+            # What PostgreSQL cannot store (NUL, invalid text) is refused event by event below.
+            payload, suspect = parse_json(body)
         except PayloadError as error:
             return refused(self.provider, error.errors)
         items = payload.get("events") if isinstance(payload, dict) else None
@@ -163,6 +166,8 @@ class BatchIngestView(IngestBaseView):
         rejected, valid, origin = [], [], []
         for index, item in enumerate(items):
             try:
+                if suspect:
+                    check_storable(item)
                 parsed = parse(item)
             except PayloadError as error:
                 rejected.append({"index": index, "errors": error.errors})

@@ -4,7 +4,14 @@ string in `message.request.body`."""
 
 from __future__ import annotations
 
-from ingest.parsers.common import PayloadError, ProviderEvent, Reader, require_object, unwrap
+from ingest.parsers.common import (
+    PayloadError,
+    ProviderEvent,
+    Reader,
+    encoded,
+    require_object,
+    unwrap,
+)
 
 OWN_KEYS = ("ticketId",)
 
@@ -51,7 +58,7 @@ def parse_call_center(payload) -> ProviderEvent:
             "ticket_status": status,
             "intake_id": intake_id,
         },
-        raw_payload=payload,
+        raw_payload=encoded(payload),
         fixed_evidence="report",
     )
 
@@ -74,7 +81,7 @@ def call_center_from_row(row: dict) -> ProviderEvent:
         codes=[],
         match_tiers=_tiers(row["meter_number"], row["phone"]),
         columns={},
-        raw_payload={},
+        raw_payload=b"{}",
         fixed_evidence="report",
         evidence=row["evidence"],
     )

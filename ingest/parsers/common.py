@@ -3,6 +3,7 @@ field path, ISO 8601 timestamps with a zone, and unwrapping of Kafka envelopes."
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -10,13 +11,14 @@ from datetime import UTC, datetime
 
 import orjson
 
-MAX_DEPTH = 32
-
 # RFC 3339 / ISO 8601 extended date-time with a zone: what PostgreSQL and the feeds agree on.
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
 )
 _NAIVE_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$")
+
+
+MAX_BATCH = 5000  # events a batch, and EndDeviceEvents a KAIFA message
 
 
 class PayloadError(Exception):
@@ -44,7 +46,7 @@ class ProviderEvent:
     codes: list[tuple[str, str]]
     match_tiers: list[list[tuple[str, str]]]
     columns: dict
-    raw_payload: dict | list
+    raw_payload: bytes  # its JSON, encoded when parsed (see `encoded`); b"{}" rebuilt from a row
     fixed_evidence: str | None = None
     evidence: str = "none"
 
@@ -183,40 +185,92 @@ def json_type(value) -> str:
 # jsonb does; NUL is the one thing it decodes that PostgreSQL cannot store, and only a \u0000
 # escape can put it there (a raw one is refused), so the full walk runs only on such bodies.
 _NUL_ESCAPE = re.compile(rb"\\u0000")
+# orjson's own nesting limit when it encodes; the raw rows embed each payload pre-encoded.
+MAX_DEPTH = 254
 
 
-def loads(data: bytes | str, path: str = "body"):
-    """Strict JSON, and only what PostgreSQL's jsonb can store."""
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _lenient(data: bytes | str):
+    """The value stdlib json reads where orjson refused only for invalid text (lone surrogates,
+    invalid UTF-8), so that the bad field can be named; None when it is malformed anyway."""
+    text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+def parse_json(data: bytes | str, path: str = "body") -> tuple[object, bool]:
+    """(value, suspect): strict JSON; `suspect` when it may hold what PostgreSQL cannot store
+    (a NUL escape, or invalid text read leniently), so that each event's fields are walked."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as error:
-        raise PayloadError({path: [f"Malformed JSON: {error}."]}) from None
+        value = _lenient(data)
+        if value is None:
+            raise PayloadError({path: [f"Malformed JSON: {error}."]}) from None
+        return value, True
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    problem = storable_problem(value) if _NUL_ESCAPE.search(raw) else None
-    if problem:
-        raise PayloadError({path: [problem]})
+    return value, bool(_NUL_ESCAPE.search(raw))
+
+
+def loads(data: bytes | str, path: str = "body"):
+    """Strict JSON, and only what PostgreSQL's jsonb can store (else 400 naming the field)."""
+    value, suspect = parse_json(data, path)
+    if suspect:
+        check_storable(value, "" if path == "body" else f"{path}.")
     return value
 
 
-def storable_problem(value, depth: int = 0) -> str | None:
-    """Why PostgreSQL would refuse to store this JSON value (NUL, lone surrogates, inf), if so."""
+def check_storable(value, prefix: str = "") -> None:
+    """Raise PayloadError naming the first field PostgreSQL could not store, if any."""
+    found = storable_problem(value)
+    if found:
+        where, reason = found
+        raise PayloadError({f"{prefix}{where}".rstrip(".") or "body": [reason]})
+
+
+def storable_problem(value, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """(field path, why) of what PostgreSQL or the encoder would refuse in this JSON value:
+    NUL, lone surrogates, non-finite or out-of-range numbers, nesting past MAX_DEPTH."""
     if depth > MAX_DEPTH:
-        return f"JSON nested deeper than {MAX_DEPTH} levels."
+        return path, f"JSON nested deeper than {MAX_DEPTH} levels."
     if isinstance(value, str):
-        return _text_problem(value)
+        problem = _text_problem(value)
+        return (path, problem) if problem else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return path, "Integer out of range (64 bits)."
     if isinstance(value, float) and not math.isfinite(value):
-        return "Numbers must be finite."
+        return path, "Numbers must be finite."
     if isinstance(value, dict):
         for key, item in value.items():
-            problem = _text_problem(key) or storable_problem(item, depth + 1)
+            name = f"{path}.{key}" if path else str(key)
+            problem = _text_problem(key)
             if problem:
-                return problem
+                return name, f"Field name: {problem}"
+            found = storable_problem(item, name, depth + 1)
+            if found:
+                return found
     elif isinstance(value, list):
-        for item in value:
-            problem = storable_problem(item, depth + 1)
-            if problem:
-                return problem
+        for index, item in enumerate(value):
+            found = storable_problem(item, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
     return None
+
+
+def encoded(value, path: str = "body") -> bytes:
+    """The payload as the JSON its raw row will hold, encoded before anything is applied: what
+    cannot be encoded is refused here, never after the engine's commit."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError as error:
+        raise PayloadError({path: [f"Cannot be stored: {error}."]}) from None
 
 
 def _text_problem(text: str) -> str | None:
@@ -225,7 +279,7 @@ def _text_problem(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "Text must be valid Unicode (no lone surrogates)."
+        return "Text must be valid Unicode (no lone surrogates or invalid bytes)."
     return None
 
 

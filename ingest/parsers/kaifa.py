@@ -10,17 +10,22 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ingest.parsers.common import (
+    MAX_BATCH,
     PayloadError,
     ProviderEvent,
     Reader,
+    encoded,
     parse_timestamp,
     require_object,
-    storable_problem,
     unwrap,
 )
 
 OWN_KEYS = ("header", "payload")
 MAX_ID = 140
+MAX_XML_DEPTH = 64
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+MESSAGE_NS = "http://iec.ch/TC57/2011/schema/message"
+EVENTS_NS = "http://iec.ch/TC57/2011/EndDeviceEvents#"
 
 
 def _local(tag: str) -> str:
@@ -58,6 +63,31 @@ def _to_dict(element: Element):
     return result
 
 
+def _namespace(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+
+
+def _depth(root: Element) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
+
+
+def _namespace_errors(root: Element, headers: list, events: list) -> dict[str, list[str]]:
+    """Elements a head-end put in another namespace than IEC 61968-9's (or SOAP 1.1's)."""
+    errors: dict[str, list[str]] = {}
+    wanted = [("Header", MESSAGE_NS, headers), ("EndDeviceEvent", EVENTS_NS, events)]
+    if _local(root.tag) == "Envelope":
+        wanted.insert(0, ("Envelope", SOAP_NS, [root]))
+    for name, namespace, elements in wanted:
+        if any(_namespace(element.tag) != namespace for element in elements):
+            errors[name] = [f"Expected in the namespace {namespace}."]
+    return errors
+
+
 def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
     try:
         root = fromstring(body, forbid_dtd=True)
@@ -65,11 +95,13 @@ def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
         raise PayloadError({"body": [f"XML refused: {error}."]}) from None
     except (ParseError, ValueError) as error:
         raise PayloadError({"body": [f"Malformed XML: {error}."]}) from None
+    if _depth(root) > MAX_XML_DEPTH:
+        raise PayloadError({"body": [f"XML nested deeper than {MAX_XML_DEPTH} elements."]})
     headers = [
         el for el in root.iter() if _local(el.tag) == "Header" and _children(el, "MessageID")
     ]
     events = [el for el in root.iter() if _local(el.tag) == "EndDeviceEvent"]
-    errors: dict[str, list[str]] = {}
+    errors = _namespace_errors(root, headers, events)
     message_id = _text(headers[0], "MessageID") if headers else ""
     if not message_id:
         errors["Header.MessageID"] = ["This field is required."]
@@ -77,7 +109,13 @@ def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
         errors["Header.MessageID"] = [f"At most {MAX_ID} characters."]
     if not events:
         errors["Payload.EndDeviceEvents.EndDeviceEvent"] = ["At least one EndDeviceEvent."]
-    header = _to_dict(headers[0]) if headers else {}
+    elif len(events) > MAX_BATCH:
+        errors["Payload.EndDeviceEvents.EndDeviceEvent"] = [
+            f"At most {MAX_BATCH} EndDeviceEvents a message (the batch limit)."
+        ]
+    if errors:
+        raise PayloadError(errors)
+    header = _to_dict(headers[0])
     parsed = []
     for index, element in enumerate(events):
         path = f"EndDeviceEvent[{index}]."
@@ -106,11 +144,6 @@ def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
         event = _build(message_id, fields, raw, path, names, errors)
         if event is not None:
             parsed.append(event)
-    problem = storable_problem(header) or next(
-        (storable_problem(event.raw_payload) for event in parsed if event.raw_payload), None
-    )
-    if problem:
-        errors.setdefault("body", []).append(problem)
     if errors:
         raise PayloadError(errors)
     return parsed
@@ -183,12 +216,16 @@ def _ref(reader: Reader, name: str) -> str:
 
 def _mrid(reader: Reader, name: str) -> str:
     value = reader.data.get(name)
-    if isinstance(value, dict):
-        value = _pick(value, "mRID")
+    if value is None:
+        return ""
+    if not isinstance(value, dict):
+        reader.fail(name, "Expected {'mRID': string}.")
+        return ""
+    value = _pick(value, "mRID")
     if value is None:
         return ""
     if not isinstance(value, str):
-        reader.fail(name, "Expected {'mRID': string}.")
+        reader.fail(f"{name}.mRID", "Expected a string.")
         return ""
     return value.strip()
 
@@ -231,7 +268,7 @@ def _build(message_id, fields, raw, path, names, errors) -> ProviderEvent | None
             "severity": fields["severity"],
             "reason": fields["reason"],
         },
-        raw_payload=raw,
+        raw_payload=encoded(raw, path.rstrip(".") or "body"),
     )
 
 
@@ -253,6 +290,6 @@ def kaifa_from_row(row: dict) -> ProviderEvent:
         codes=[],
         match_tiers=_tiers(row["asset_mrid"], row["usage_point_mrid"]),
         columns={},
-        raw_payload={},
+        raw_payload=b"{}",
         evidence=row["evidence"],
     )

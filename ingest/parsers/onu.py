@@ -3,7 +3,14 @@ serves (its `associatedMeters` and every meter registered with its `onuId`)."""
 
 from __future__ import annotations
 
-from ingest.parsers.common import PayloadError, ProviderEvent, Reader, require_object, unwrap
+from ingest.parsers.common import (
+    PayloadError,
+    ProviderEvent,
+    Reader,
+    encoded,
+    require_object,
+    unwrap,
+)
 
 OWN_KEYS = ("eventId", "onuId", "type")
 
@@ -47,7 +54,7 @@ def parse_onu(payload) -> ProviderEvent:
             "nms_type": nms_type,
             "associated_meters": meters,
         },
-        raw_payload=payload,
+        raw_payload=encoded(payload),
     )
 
 
@@ -64,6 +71,6 @@ def onu_from_row(row: dict) -> ProviderEvent:
         codes=[],
         match_tiers=[tier],
         columns={},
-        raw_payload={},
+        raw_payload=b"{}",
         evidence=row["evidence"],
     )

@@ -6,9 +6,10 @@ only makes sure what reaches it is well formed, so a client error is a 400 and n
 
 from __future__ import annotations
 
-from ingest.parsers.common import PayloadError, Reader, require_object, unwrap
+from ingest.parsers.common import PayloadError, Reader, encoded, require_object, unwrap
 
 OWN_KEYS = ("eventType", "substationId", "alarmType")
+MAX_VOLTAGE = 10_000_000  # volts: above any transmission level, so a reading past it is garbage
 
 # The same words as the SQL function ingest_normalized_severity; anything else is "medium".
 SEVERITY = {
@@ -52,7 +53,7 @@ def parse_scada(payload) -> dict:
     reader.text("reason", max_length=10_000)
     if reader.timestamp("timestamp") is not None:
         clean["timestamp"] = event["timestamp"].strip()
-    voltage = reader.number("voltage")
+    voltage = reader.number("voltage", low=-MAX_VOLTAGE, high=MAX_VOLTAGE)
     if voltage is not None:
         clean["voltage"] = voltage
     severity = event.get("severity")
@@ -70,5 +71,6 @@ def parse_scada(payload) -> dict:
     if reader.errors:
         raise PayloadError(reader.errors)
     if len(envelopes) == 1 and prefix == "event.":
-        return {**envelopes[0], "event": clean}
+        clean = {**envelopes[0], "event": clean}
+    encoded(clean)  # what the engine stores must encode, or it is refused here
     return clean
