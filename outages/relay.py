@@ -9,12 +9,13 @@ loads those outages in one query in the API's shape and sends one group message 
 
 Every message carries `seq`, one more than the previous one. The channel layer is at-most-once,
 so a client that sees a gap asks for a fresh snapshot; a heartbeat repeats the current `seq` so a
-loss is noticed even when nothing else happens.
+loss is noticed even when nothing else happens. A push that fails (channel layer or database away)
+is retried with backoff, and a send that raised keeps its spent `seq`, so screens also resync.
 
 With the in-memory layer each process relays for itself. With a shared layer (Redis) exactly one
 relay runs per deployment: each process waits on a PostgreSQL advisory lock and the holder relays;
-when its process dies the lock is released and a waiting one takes over, continuing the `seq` it
-has seen.
+when its process dies the lock is released and a waiting one takes over, one past the `seq` it
+has seen (what was committed meanwhile went unheard: the gap makes every screen resync).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ RELAY_LOCK_KEY = 0x6F6D735F726C79
 
 # When one outage changes several ways in a window, the push names the weightiest change.
 KIND_WEIGHT = {"updated": 0, "created": 1, "restored": 2, "closed": 3}
+# The longest wait between retries of a push that failed (the channel layer or database away).
+RETRY_MAX_SECONDS = 5.0
 
 
 @dataclass
@@ -61,7 +64,7 @@ def relay_state() -> str:
     return STREAM.role
 
 
-def layer_is_shared(layer=None) -> bool:
+def layer_is_shared() -> bool:
     """True when several processes share the layer (then one relay is elected per deployment)."""
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     return "InMemoryChannelLayer" not in backend
@@ -151,6 +154,7 @@ class OutageRelay:
         self.last_sent = 0.0
         self.window_opened = 0.0
         self.last_flush = 0.0
+        self.retry_delay = 0.0
         self.leading = asyncio.Event()
 
     async def run(self) -> None:
@@ -165,11 +169,11 @@ class OutageRelay:
                     raise
                 except Exception as exc:
                     logger.warning("relay: %s; reconnecting in %.1fs", exc, backoff)
-                    # Changes may go unheard or unpushed until it is back (database or channel
-                    # layer down): skip a number, so every screen sees a gap and resyncs.
-                    STREAM.observe((STREAM.seq or 0) + 1)
                 STREAM.role = "stopped"
                 self.leading.clear()
+                # No pushes while not leading; what is pending waits for the next lead.
+                if self.flush_task is not None:
+                    self.flush_task.cancel()
                 if time.monotonic() - started > 30:
                     backoff = 0.5
                 await asyncio.sleep(backoff)
@@ -188,12 +192,15 @@ class OutageRelay:
                 await conn.execute("SELECT pg_advisory_lock(%s)", [RELAY_LOCK_KEY])
             await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             STREAM.role = "leader"
-            # Continue the stream this process has seen, so clients of a failed-over relay
-            # go on without a resync when nothing was lost.
-            self.seq = STREAM.seq or 0
+            # Continue the stream this process has seen, one number on: changes committed while
+            # no relay listened (a failover, a reconnect) were never heard, so every screen must
+            # see a gap and resync.
+            self.seq = 0 if STREAM.seq is None else STREAM.seq + 1
             logger.info("relay: leading (elected=%s, seq=%s)", self.elect, self.seq)
             self.leading.set()
             await self._send_heartbeat()
+            if self.pending:
+                self.flush_task = asyncio.get_running_loop().create_task(self._flush_later(0))
             while True:
                 async for note in conn.notifies(timeout=self.heartbeat):
                     self.collect(note.payload)
@@ -224,8 +231,24 @@ class OutageRelay:
         await asyncio.sleep(delay)
         try:
             await self.flush()
-        except Exception:
-            logger.exception("relay: a push failed")
+        except Exception as exc:
+            # flush() put back what it did not send: retry it, backing off while it fails.
+            self.retry_delay = min(max(self.retry_delay * 2, self.window, 0.05), RETRY_MAX_SECONDS)
+            logger.warning("relay: a push failed (%s); retrying in %.2fs", exc, self.retry_delay)
+            self.flush_task = asyncio.get_running_loop().create_task(
+                self._flush_later(self.retry_delay)
+            )
+        else:
+            self.retry_delay = 0.0
+
+    def _requeue(self, unsent: list[tuple[int | None, str | None, str]]) -> None:
+        """Put changes back ahead of those that arrived meanwhile, keeping the weightiest kind."""
+        arrived, self.pending = self.pending, {}
+        for pk, event_id, kind in [*unsent, *arrived.values()]:
+            key = ("pk", pk) if pk is not None else ("event_id", event_id)
+            previous = self.pending.get(key)
+            if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
+                self.pending[key] = (pk, event_id, kind)
 
     async def flush(self) -> int:
         """Push every pending outage (one message each, in order); return how many."""
@@ -236,20 +259,26 @@ class OutageRelay:
             started = self.last_flush = time.monotonic()
             pks = [pk for pk, _, _ in batch if pk is not None]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
-            by_pk, by_event_id, summary = await sync_to_async(load_outages, thread_sensitive=False)(
-                pks, event_ids
-            )
-            sent = 0
-            for pk, event_id, kind in batch:
-                outage = by_pk.get(pk) if pk is not None else None
-                outage = outage or by_event_id.get(event_id)
-                if outage is None:
-                    # Gone from the table (deleted): tell the screens to drop it.
-                    if not event_id:
-                        continue
-                    outage, kind = {"event_id": event_id, "status": "deleted"}, "closed"
-                await self._send(f"outage.{kind}", outage, summary)
-                sent += 1
+            done = sent = 0
+            try:
+                by_pk, by_event_id, summary = await sync_to_async(
+                    load_outages, thread_sensitive=False
+                )(pks, event_ids)
+                for pk, event_id, kind in batch:
+                    outage = by_pk.get(pk) if pk is not None else None
+                    outage = outage or by_event_id.get(event_id)
+                    if outage is None and event_id:
+                        # Gone from the table (deleted): tell the screens to drop it.
+                        outage, kind = {"event_id": event_id, "status": "deleted"}, "closed"
+                    if outage is not None:
+                        await self._send(f"outage.{kind}", outage, summary)
+                        sent += 1
+                    done += 1
+            except BaseException:
+                # Nothing a failed push held is dropped: the rest of the batch goes back to be
+                # retried (a send that failed has spent its `seq`, so screens also see a gap).
+                self._requeue(batch[done:])
+                raise
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "relay: pushed %d change(s); waited %.0f ms, loaded and sent in %.0f ms",
@@ -260,6 +289,8 @@ class OutageRelay:
             return sent
 
     async def _send(self, kind: str, outage: dict, summary: dict) -> None:
+        # Spent before sending: a send that raised may still have reached some screens (or none),
+        # so its number is never reused and the next message shows them a gap.
         self.seq += 1
         STREAM.observe(self.seq)
         self.last_sent = time.monotonic()
