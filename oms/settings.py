@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Database down or saturated: 503 + Retry-After from every view, never a 500.
     "oms.middleware.DatabaseUnavailableMiddleware",
+    "oms.nul.NulCharacterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,6 +3,7 @@
 import django_filters
 from django.core.exceptions import ValidationError
 
+from oms.timestamps import validate_utc_offset
 from outages.models import ACTIVE_STATUSES, Outage, OutageStatus, OutageType, Scope, Severity
 
 
@@ -35,10 +36,16 @@ class OutageFilterSet(django_filters.FilterSet):
     feeder = django_filters.CharFilter(field_name="feeder__feeder_id", help_text="feeder code")
     dp = django_filters.CharFilter(field_name="dp__dp_id", help_text="distribution point code")
     since = django_filters.IsoDateTimeFilter(
-        field_name="first_detected_at", lookup_expr="gte", help_text="detected at or after"
+        field_name="first_detected_at",
+        lookup_expr="gte",
+        help_text="detected at or after",
+        validators=[validate_utc_offset],
     )
     until = django_filters.IsoDateTimeFilter(
-        field_name="first_detected_at", lookup_expr="lt", help_text="detected before"
+        field_name="first_detected_at",
+        lookup_expr="lt",
+        help_text="detected before",
+        validators=[validate_utc_offset],
     )
 
     class Meta:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import orjson
 
+from oms.timestamps import offset_problem
+
 # RFC 3339 / ISO 8601 extended date-time with a zone: what PostgreSQL and the feeds agree on.
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
@@ -162,7 +164,9 @@ def parse_timestamp(raw: str) -> tuple[datetime | None, str | None]:
             return None, "Timestamp has no time zone (add Z or an offset such as +03:00)."
         return None, "Not an ISO 8601 timestamp (e.g. 2025-10-01T06:15:30Z)."
     try:
-        return datetime.fromisoformat(text).astimezone(UTC), None
+        parsed = datetime.fromisoformat(text)
+        problem = offset_problem(parsed)
+        return (None, problem) if problem else (parsed.astimezone(UTC), None)
     except (ValueError, OverflowError) as error:
         return None, f"Not a valid timestamp: {error}."
 

@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from oms.timestamps import BoundedDateTimeField
 from outages import actions
 from outages.api.serializers import OutageSerializer, outages_for_api
 from outages.models import OutageStatus
@@ -14,10 +15,12 @@ from outages.reliability import reliability_indices
 
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=[s for s in OutageStatus.values if s != OutageStatus.MERGED], required=False
+        choices=[s for s in OutageStatus.values if s != OutageStatus.MERGED],
+        required=False,
+        default=None,
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    estimated_restoration_time = serializers.DateTimeField(required=False, default=None)
+    estimated_restoration_time = BoundedDateTimeField(required=False, default=None)
     crew = serializers.CharField(required=False, max_length=200, default=None)
 
     def validate(self, attrs):
@@ -46,8 +49,8 @@ class OutageTransitionView(APIView):
 
 
 class PeriodSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = BoundedDateTimeField()
+    end = BoundedDateTimeField()
 
     def validate(self, attrs):
         for name in ("start", "end"):

@@ -212,3 +212,21 @@ def test_kaifa_batch_of_soap_strings_reports_the_wrong_namespace_by_index(grid, 
 
     assert (answer["accepted"], [r["index"] for r in answer["rejected"]]) == (1, [1])
     assert KaifaEvent.objects.count() == before + 1
+
+
+@pytest.mark.parametrize(
+    ("provider", "body", "field"),
+    [
+        ("onu", {**ONU, "timestamp": "2025-10-01T06:15:31+14:30"}, "timestamp"),
+        ("scada", {**SCADA, "timestamp": "2025-10-01T06:15:30-16:00"}, "timestamp"),
+        ("call_center", {**TICKET, "timestamp": "2025-10-01T06:16:39+23:59"}, "timestamp"),
+        ("kaifa", {**KAIFA, "payload": {**KAIFA["payload"],
+                                        "created_date_time": "2025-10-01T06:15:29-15:00"}},
+         "payload.created_date_time"),
+    ],
+)  # fmt: skip
+def test_an_event_time_offset_beyond_14_hours_is_400(grid, ingest_client, provider, body, field):
+    errors = refused(ingest_client, provider, body)
+
+    assert field in errors, errors
+    assert "14:00" in errors[field][0]
