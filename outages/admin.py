@@ -1,8 +1,8 @@
 """Admin for outages, their evidence logs and the correlation rules.
 
 Outages belong to the engine: the admin shows them, lets an operator annotate the description,
-and leaves status, counters, device and times alone (they change through lifecycle actions in
-`outages.actions` / `outages.sqlfuncs`, which keep the timeline and push to dashboards). The
+and leaves status, counters, device and times alone; its lifecycle actions (confirm, in progress,
+cancel) go through `outages.actions`, which keeps the timeline and pushes to dashboards. The
 sources, timeline and outage↔meter links are read-only logs. Correlation rules are the stewards'
 knobs and are edited in place.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
 from django.forms.models import BaseInlineFormSet
 
 from oms.admin import (
@@ -22,12 +21,14 @@ from oms.admin import (
     SaveChangedFieldsMixin,
     changelist_link,
 )
+from outages import actions as outage_actions
 from outages.models import (
     ACTIVE_STATUSES,
     CorrelationRule,
     Outage,
     OutageMeter,
     OutageSource,
+    OutageStatus,
     RuleKind,
     TimelineEntry,
 )
@@ -195,15 +196,21 @@ class OutageAdmin(SaveChangedFieldsMixin, LargeTableAdmin):
     )
     inlines = (OutageSourceInline, TimelineEntryInline)
 
-    # Lifecycle actions (cancel, confirm, …) are admin actions that only adapt: each calls an
-    # action of outages.actions per outage through `apply_lifecycle_action`, e.g.
-    #
-    #     @admin.action(description="Cancel selected outages", permissions=["change"])
-    #     def cancel(self, request, queryset):
-    #         self.apply_lifecycle_action(request, queryset, cancel_outage, done="cancelled")
-    #
-    # and is listed in `actions`. The rules (legal moves, timeline, pushes) stay in the action.
-    actions = ()
+    # Lifecycle moves are admin actions that only adapt: the rules (legal moves, timeline,
+    # pushes) stay in outages.actions.transition_outage, as for the REST door.
+    actions = ("confirm_outages", "start_work_on_outages", "cancel_outages")
+
+    @admin.action(description="Confirm the selected outages", permissions=["change"])
+    def confirm_outages(self, request, queryset):
+        self.apply_lifecycle_action(request, queryset, OutageStatus.CONFIRMED)
+
+    @admin.action(description="Mark the selected outages in progress", permissions=["change"])
+    def start_work_on_outages(self, request, queryset):
+        self.apply_lifecycle_action(request, queryset, OutageStatus.IN_PROGRESS)
+
+    @admin.action(description="Cancel the selected outages", permissions=["change"])
+    def cancel_outages(self, request, queryset):
+        self.apply_lifecycle_action(request, queryset, OutageStatus.CANCELLED)
 
     def has_add_permission(self, request):
         return False  # outages are opened by the engine from evidence
@@ -235,20 +242,28 @@ class OutageAdmin(SaveChangedFieldsMixin, LargeTableAdmin):
         ]
         return links[0] + " · " + links[1] + " · " + links[2]
 
-    def apply_lifecycle_action(self, request, queryset, action, *, done: str) -> None:
-        """Call `action(outage=…, actor=…)` for each selected outage, each in its own savepoint,
-        and tell the user which moved and which the action refused (and why)."""
-        moved, refused = [], []
-        for outage in queryset.order_by("pk"):
+    def apply_lifecycle_action(self, request, queryset, status: str) -> None:
+        """Move each selected outage to `status` through the engine (each in its own
+        transaction), and tell the user which moved and which the engine refused, and why."""
+        moved, already, refused = [], [], []
+        actor = request.user.get_username()
+        for event_id, current in queryset.order_by("pk").values_list("event_id", "status"):
+            if current == status:
+                already.append(event_id)
+                continue
             try:
-                with transaction.atomic():
-                    action(outage=outage, actor=request.user.get_username())
-            except (ValidationError, ValueError, DatabaseError) as exc:
-                refused.append(f"{outage.event_id}: {exc}")
+                outage_actions.transition_outage(event_id=event_id, status=status, actor=actor)
+            except outage_actions.IllegalTransition as exc:
+                refused.append(str(exc))
+            except outage_actions.OutageNotFound:
+                refused.append(f"{event_id} no longer exists")
             else:
-                moved.append(outage.event_id)
+                moved.append(event_id)
+        label = OutageStatus(status).label.lower()
         if moved:
-            self.message_user(request, f"{done}: {', '.join(moved)}", messages.SUCCESS)
+            self.message_user(request, f"{label}: {', '.join(moved)}", messages.SUCCESS)
+        if already:
+            self.message_user(request, f"already {label}: {', '.join(already)}", messages.INFO)
         if refused:
             self.message_user(request, f"refused: {'; '.join(refused)}", messages.ERROR)
 

@@ -353,25 +353,6 @@ def test_outage_inlines_show_the_first_rows_only(steward_client, records, monkey
     assert len(timeline.formset.forms) == 3
 
 
-def test_lifecycle_actions_have_a_hook_that_reports_each_outage(steward, records):
-    model_admin = admin.site._registry[Outage]
-    request = request_for(steward)
-    sent = []
-    model_admin.message_user = lambda request, message, level: sent.append((level, message))
-    called = []
-
-    def refuse_or_accept(*, outage, actor):
-        called.append((outage.event_id, actor))
-        if outage.status != "detected":
-            raise ValueError("illegal transition")
-
-    model_admin.apply_lifecycle_action(
-        request, Outage.objects.all(), refuse_or_accept, done="cancelled"
-    )
-    assert called == [("OMS-TEST-0001", "steward")]
-    assert [message for _, message in sent] == ["cancelled: OMS-TEST-0001"]
-
-
 def test_correlation_rules_are_edited_in_the_list(steward_client, db):
     rule = CorrelationRule.objects.get(rule_name="weight_onu")
     rules = list(CorrelationRule.objects.order_by("rule_type", "rule_name"))
