@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from meters.models import MeterType
-from topology.sqlfuncs import refresh_meter_mappings
+from topology.sqlfuncs import derive_feeding, refresh_meter_mappings
 
 PROGRESS_EVERY = 100_000
 
@@ -141,13 +141,15 @@ FILES = [
         ],
         """
         INSERT INTO network_distribution_points AS t
-            (dp_id, name, feeder_id, location_lat, location_lng, building_id, status,
+            (dp_id, name, feeder_id, section_id, location_lat, location_lng, building_id, status,
              created_at, updated_at)
-        SELECT s.dp_id, s.name, p.id, s.location_lat, s.location_lng, coalesce(s.building_id, ''),
-               'active', now(), now()
+        SELECT s.dp_id, s.name, p.id, NULL, s.location_lat, s.location_lng,
+               coalesce(s.building_id, ''), 'active', now(), now()
         FROM grid_stage s JOIN network_feeders p ON p.feeder_id = s.feeder_id
         ON CONFLICT (dp_id) DO UPDATE SET
             name = excluded.name, feeder_id = excluded.feeder_id,
+            -- placed again by topology_derive_feeding: on its feeder's head section
+            section_id = excluded.section_id,
             location_lat = excluded.location_lat, location_lng = excluded.location_lng,
             building_id = excluded.building_id, updated_at = now()
         """,
@@ -307,6 +309,7 @@ def import_grid(directory: str | Path, progress=lambda message: None) -> ImportR
             path = directory / spec.filename
             if path.exists():
                 _load_file(path, spec, report, progress)
+        derive_feeding(None)
         mapped = refresh_meter_mappings()
         progress(f"meter mappings refreshed: {mapped:,} meters")
     return report

@@ -11,12 +11,38 @@ def refresh_meter_mappings() -> int:
         return cursor.fetchone()[0]
 
 
-def rederive_meters(meter_ids: list[int] | None) -> int:
-    """The same derivation for the given meters only, or for all with None
-    (topology_rederive_meters)."""
+def rederive_meters(
+    meter_ids: list[int] | None, *, dp_ids: list[int] = (), feeder_ids: list[int] = ()
+) -> int:
+    """The same derivation (topology_rederive_meters) for the given meters, the meters of the
+    given DPs and those of the given feeders' DPs; for every meter with `meter_ids=None`.
+    Returns the number of meters re-derived (0 when none is named)."""
+    if meter_ids is None:
+        arguments, sql = [], "SELECT topology_rederive_meters(NULL)"
+    elif not (meter_ids or dp_ids or feeder_ids):
+        return 0
+    else:
+        arguments = [list(meter_ids), list(dp_ids), list(feeder_ids)]
+        sql = """
+            SELECT topology_rederive_meters(ARRAY(
+                SELECT m.id FROM oms_meters m
+                 WHERE m.id = ANY (%s::bigint[]) OR m.dp_id = ANY (%s::bigint[])
+                    OR m.dp_id IN (SELECT d.id FROM network_distribution_points d
+                                    WHERE d.feeder_id = ANY (%s::bigint[]))
+                 ORDER BY m.id))
+            """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT topology_rederive_meters(%s::bigint[])", [meter_ids])
+        cursor.execute(sql, arguments)
         return cursor.fetchone()[0]
+
+
+def derive_feeding(feeder_ids: list[int] | None) -> dict[int, bool]:
+    """Derive what the given feeders (None: every feeder) feed from the devices' states
+    (topology_derive_feeding). Returns {section id: energized} for the sections whose
+    energization changed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM topology_derive_feeding(%s::bigint[])", [feeder_ids])
+        return dict(cursor.fetchall())
 
 
 def meters_fed_from(scope: str, code: str) -> list[dict]:

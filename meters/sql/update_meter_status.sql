@@ -42,7 +42,7 @@ BEGIN
            AND (last_communication IS NULL OR last_communication <= p_event_timestamp);
         RETURN FOUND;
     ELSIF _status = 'unknown' THEN
-        PERFORM outages_lock_feeders(ARRAY(SELECT feeder_id FROM oms_meters WHERE id = _meter));
+        PERFORM outages_lock_meters(ARRAY[_meter]);
         SELECT bool_or(r.applied) INTO _changed
           FROM meters_record_power_evidence(ARRAY[
               ROW(_meter, 'unknown', p_event_timestamp, _source, _event_id,

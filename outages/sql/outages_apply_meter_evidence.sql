@@ -26,9 +26,7 @@ BEGIN
                                                 event_time timestamptz, provider text,
                                                 source_event_id text, event_type text)
          WHERE x.meter_id IS NOT NULL);
-    PERFORM outages_lock_feeders(ARRAY(
-        SELECT m.feeder_id FROM oms_meters m
-         WHERE m.id IN (SELECT r.meter_id FROM unnest(_rows) r)));
+    PERFORM outages_lock_meters(ARRAY(SELECT r.meter_id FROM unnest(_rows) r));
 
     SELECT coalesce(array_agg(r) FILTER (WHERE r.evidence = 'off' AND p.applied), '{}'),
            coalesce(array_agg(r) FILTER (WHERE r.evidence = 'on' AND p.applied), '{}'),

@@ -2,12 +2,22 @@
 -- Derives meters' feeder and substation from their DP, and the seed's network_feeder_meters /
 -- network_substation_meters from that hierarchy, for the meters given (NULL: every meter).
 -- Set-based and writes only what differs, so a re-run over a million unchanged meters is a
--- read. Returns the number of meters re-derived.
+-- read. A meter's feeder is the engine's lock key: takes the network lock, then the feeder
+-- locks of the feeders the meters leave and enter. Returns the number of meters
+-- re-derived.
 CREATE OR REPLACE FUNCTION topology_rederive_meters(_meter_ids bigint[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     _mapped integer;
 BEGIN
+    PERFORM topology_lock_network();
+    PERFORM topology_lock_feeders(CASE WHEN _meter_ids IS NULL
+        THEN ARRAY(SELECT id FROM network_feeders) || 0::bigint
+        ELSE ARRAY(SELECT m.feeder_id FROM oms_meters m WHERE m.id = ANY (_meter_ids)
+                   UNION
+                   SELECT d.feeder_id FROM oms_meters m
+                     JOIN network_distribution_points d ON d.id = m.dp_id
+                    WHERE m.id = ANY (_meter_ids)) END);
     UPDATE oms_meters m
        SET feeder_id = f.id, substation_id = f.substation_id, updated_at = now()
       FROM network_distribution_points d
