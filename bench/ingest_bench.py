@@ -218,8 +218,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from ingest.tokens import issue_token
     from oms import simulator
+    from oms.tokens import issue_token
 
     substations = max(1, round(args.meters / 50_000))
     dps = max(2, round(args.meters / (substations * 10 * 25)))

@@ -93,9 +93,9 @@ def prepare_database() -> tuple[list[tuple[str, str]], str, str]:
     from django.core.management import call_command
     from django.db import connection
 
-    from ingest.tokens import issue_token
     from meters.models import Meter
     from oms.simulator import generate_grid
+    from oms.tokens import issue_token
     from topology.grid import import_grid
     from topology.models import Feeder
 

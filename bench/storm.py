@@ -280,8 +280,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from ingest.tokens import issue_token
     from oms import simulator
+    from oms.tokens import issue_token
     from topology.grid import import_grid
 
     shape = tuple(int(x) for x in args.shape.split(",")) if args.shape else shape_for(args.meters)

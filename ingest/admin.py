@@ -1,25 +1,19 @@
-"""Admin for data stewards: raw provider events (read-only, searchable, unmatched ones replayable),
-provider vocabularies (editable), and API tokens (prefix and scopes shown, the key only once)."""
+"""Admin for data stewards: raw provider events (read-only, searchable, unmatched ones replayable)
+and provider vocabularies (editable). API tokens are in oms/admin.py."""
 
 from __future__ import annotations
 
-import secrets
-
-from django import forms
 from django.contrib import admin, messages
 
 from ingest import actions
 from ingest.models import (
-    ApiToken,
     CallCenterTicket,
     KaifaEvent,
     OnuEvent,
     ProcessingStatus,
     ScadaEvent,
-    Scope,
     VocabularyTerm,
 )
-from ingest.tokens import hash_key
 
 
 @admin.action(description="Replay the selected unmatched events")
@@ -100,42 +94,3 @@ class VocabularyTermAdmin(admin.ModelAdmin):
     list_filter = ["provider", "field", "evidence"]
     list_editable = ["evidence"]
     search_fields = ["code", "description"]
-
-
-class ApiTokenForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(
-        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
-    )
-
-    class Meta:
-        model = ApiToken
-        fields = ["name", "scopes", "is_active"]
-
-
-@admin.action(description="Deactivate the selected tokens")
-def deactivate_tokens(modeladmin, request, queryset):
-    queryset.update(is_active=False)
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """A new token's key is shown once, in the confirmation message; only its hash is kept."""
-
-    form = ApiTokenForm
-    list_display = ["name", "prefix", "scopes", "is_active", "created_at", "last_used_at"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "prefix"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    actions = [deactivate_tokens]
-
-    def save_model(self, request, obj, form, change):
-        obj.scopes = sorted(set(form.cleaned_data.get("scopes") or []))
-        if not change:
-            key = secrets.token_urlsafe(32)
-            obj.key_hash, obj.prefix = hash_key(key), key[:8]
-            self.message_user(
-                request,
-                f"Token {obj.name!r} created. Its key, shown only now: {key}",
-                messages.WARNING,
-            )
-        super().save_model(request, obj, form, change)

@@ -1,13 +1,15 @@
 """The admin toolkit every app's admin uses for tables of millions of rows (meters, their status
 events, outage logs): a paginator that does not count them, search that an index answers, a
-read-only base for logs, saves that write only what the form changed, and CSV import/export.
+read-only base for logs, saves that write only what the form changed, and CSV import/export;
+and the admin of API tokens (prefix and scopes shown, a new or rotated key only once).
 """
 
 from __future__ import annotations
 
 import re
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
@@ -17,6 +19,9 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
+
+from oms.models import ApiToken, Scope
+from oms.tokens import new_key
 
 _ESTIMATE_SQL = """
 SELECT CASE WHEN c.relkind = 'p' THEN
@@ -182,3 +187,55 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
         # default lists every id of the table (millions of meters) to check a handful.
         posted = request.POST.getlist("export_items")
         return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scopes", "is_active"]
+
+
+@admin.action(description="Deactivate the selected tokens")
+def deactivate_tokens(modeladmin, request, queryset):
+    queryset.update(is_active=False)
+
+
+@admin.action(description="Rotate the selected tokens (new keys, old ones stop working)")
+def rotate_tokens(modeladmin, request, queryset):
+    for token in queryset:
+        key, stored = new_key()
+        ApiToken.objects.filter(pk=token.pk).update(**stored)
+        _show_key_once(modeladmin, request, token, key, "rotated")
+
+
+def _show_key_once(modeladmin, request, token, key: str, what: str) -> None:
+    modeladmin.message_user(
+        request, f"Token {token.name!r} {what}. Its key, shown only now: {key}", messages.WARNING
+    )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Only a key's hash is kept; the key itself is shown once, in the confirmation message."""
+
+    form = ApiTokenForm
+    list_display = ["name", "prefix", "scopes", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    actions = [deactivate_tokens, rotate_tokens]
+
+    def save_model(self, request, obj, form, change):
+        obj.scopes = sorted(set(form.cleaned_data.get("scopes") or []))
+        if not change:
+            key, stored = new_key()
+            obj.key_hash, obj.prefix = stored["key_hash"], stored["prefix"]
+            _show_key_once(self, request, obj, key, "created")
+        super().save_model(request, obj, form, change)

@@ -84,7 +84,7 @@ def create_logins() -> tuple[str, str]:
     """The operator's password (new every start) and the feeds' token."""
     from django.contrib.auth.models import User
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     password = secrets.token_urlsafe(9)
     user, _ = User.objects.get_or_create(username=OPERATOR)

@@ -148,16 +148,19 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
 
+# How often every open websocket's token or session is checked again (closed 4401 when gone).
+WS_CREDENTIAL_CHECK_S = float(os.environ.get("WS_CREDENTIAL_CHECK_S", 5))
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "ingest.tokens.TokenAuthentication",
+        "oms.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["ingest.tokens.HasScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["oms.tokens.HasScope"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "oms.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"ingest": os.environ.get("INGEST_THROTTLE_RATE", "100000/min")},

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from ingest.tokens import user_has_scope
+from oms.tokens import user_has_scope
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 A client admitted by its session or a `?token=` with the `read` scope gets a snapshot of the
 active outages, then one typed message per change (`outage.created|updated|restored|closed`),
 each with the relay's `seq`. A client that sees a gap in `seq` (or a heartbeat whose `seq` is not
-its last one) sends `{"type": "resync"}` and gets a fresh snapshot.
+its last one) sends `{"type": "resync"}` and gets a fresh snapshot. A socket whose token is
+rotated or revoked, or whose session ends, is closed with 4401 within seconds (oms/wsauth.py).
 """
 
 import asyncio
@@ -14,7 +15,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from ingest.tokens import user_has_scope
+from oms import wsauth
+from oms.tokens import user_has_scope
 from outages.relay import GROUP, STREAM
 
 UNAUTHORIZED = 4401
@@ -86,27 +88,39 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
     joined = False
     # False until a snapshot was sent with a known `seq`; then pushes continue it.
     baseline = False
+    # Set when its credential is gone: nothing more is sent.
+    revoked = False
 
     async def connect(self):
         # Accept first so the client sees the 4401 code (a refused handshake carries none).
         await self.accept()
-        if not user_has_scope(self.scope.get("user"), "read"):
+        credential = wsauth.credential_of(self.scope, "read")
+        if credential is None or not user_has_scope(self.scope.get("user"), "read"):
             await self.close(code=UNAUTHORIZED)
             return
+        wsauth.watch().add(self, credential)
         await self.channel_layer.group_add(GROUP, self.channel_name)
         self.joined = True
         await self.send_snapshot()
+
+    async def credential_revoked(self):
+        """Called by the credential watch: the token or session that admitted us is gone."""
+        self.revoked = True
+        await self.close(code=UNAUTHORIZED)
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every handler, a hop to its one
         # shared sync thread per message and per screen. Pushes only forward text: skip it.
         if message.get("type") in PUSH_MESSAGES:
+            if self.revoked:
+                return
             handler = getattr(self, get_handler_name(message))
             await handler(message)
             return
         await super().dispatch(message)
 
     async def disconnect(self, code):
+        wsauth.watch().discard(self)
         if self.joined:
             await self.channel_layer.group_discard(GROUP, self.channel_name)
             self.joined = False
@@ -127,6 +141,8 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
             return None
 
     async def receive_json(self, content, **kwargs):
+        if self.revoked:
+            return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resync":
             # The client saw a gap: build afresh rather than trust a cached copy.

@@ -40,7 +40,7 @@ def token_client(db):
     """`token_client("read", "operate")`: an APIClient whose token has those scopes."""
     from rest_framework.test import APIClient
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     def make(*scopes: str) -> APIClient:
         client = APIClient()

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from ingest import actions
 from ingest.api import serializers as wire
-from ingest.models import ProviderName, Scope
+from ingest.models import ProviderName
 from ingest.parsers import (
     MAX_BATCH,
     PayloadError,
@@ -38,6 +38,7 @@ from ingest.parsers import (
 )
 from ingest.unmatched import UnmatchedEvents
 from oms.api import PayloadTooLarge, exception_handler
+from oms.models import Scope
 
 _BOM = b"\xef\xbb\xbf"
 

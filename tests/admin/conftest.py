@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from ingest.tokens import issue_token
+from oms.tokens import issue_token
 
 PROVIDERS = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
 

@@ -37,7 +37,7 @@ def operator(db):
 
 @pytest.fixture
 def scada_token(db):
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     return issue_token("e2e-scada", ["ingest:scada"])
 

@@ -17,8 +17,8 @@ async def test_body_without_content_length_is_ingested(grid):
     from asgiref.sync import sync_to_async
 
     from ingest.models import OnuEvent
-    from ingest.tokens import issue_token
     from oms.asgi import django_asgi_app
+    from oms.tokens import issue_token
 
     key = await sync_to_async(issue_token)("chunked", ["ingest:onu"])
     body = json.dumps(load_fixture("providers/onu_last_gasp.json")).encode()

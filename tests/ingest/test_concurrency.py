@@ -47,7 +47,7 @@ def post_at_once(provider: str, bodies: list, key: str, *, batch: bool = False) 
     ],
 )
 def test_simultaneous_redelivery_is_stored_and_applied_once(grid, provider, name):
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     key = issue_token("concurrent", list(INGEST_SCOPES))
     before = row_counts()
@@ -73,7 +73,7 @@ def test_simultaneous_redelivery_is_stored_and_applied_once(grid, provider, name
 
 
 def test_concurrent_batches_over_the_same_meters_lose_nothing(grid):
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
     from tests.ingest.test_batch import kaifa_event
 
     key = issue_token("concurrent", list(INGEST_SCOPES))

@@ -156,7 +156,7 @@ def test_token_without_the_provider_scope_is_403_and_writes_nothing(grid, token_
 def test_bearer_keyword_is_accepted(grid, db):
     from rest_framework.test import APIClient
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_token('hes', ['ingest:kaifa'])}")

@@ -45,7 +45,7 @@ def all_scopes_key(grid):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)

@@ -32,7 +32,7 @@ async def expect_closed_4401(communicator):
 
 @sync_to_async
 def read_token(*scopes):
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     return issue_token(f"ws-{'-'.join(scopes) or 'none'}", list(scopes))
 

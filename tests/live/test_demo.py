@@ -23,9 +23,9 @@ def test_demo_loads_a_grid_of_a_few_thousand_meters_once(capsys):
 def test_demo_login_can_operate_and_feeds_hold_ingest_scopes():
     from django.contrib.auth import authenticate
 
-    from ingest.models import ApiToken
-    from ingest.tokens import user_has_scope
     from oms.demo import FEED_TOKEN, OPERATOR, create_logins
+    from oms.models import ApiToken
+    from oms.tokens import user_has_scope
 
     password, key = create_logins()
     user = authenticate(username=OPERATOR, password=password)

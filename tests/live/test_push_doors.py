@@ -55,7 +55,7 @@ def call_seed_function(event: dict, *, rollback=False):
 def post_ingest(event: dict):
     from rest_framework.test import APIClient
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('scada-feed', ['ingest:scada'])}")

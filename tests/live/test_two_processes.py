@@ -50,7 +50,7 @@ def servers(grid):
 
 @pytest.fixture
 def tokens(db):
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     return {"read": issue_token("wall", ["read"]), "scada": issue_token("scada", ["ingest:scada"])}
 

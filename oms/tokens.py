@@ -1,4 +1,8 @@
-"""API tokens with scopes: creation, lookup, DRF authentication and the scope permission."""
+"""API tokens with scopes: issuing, lookup, DRF authentication and the scope permission.
+
+One place for every door: the REST API (DRF), the websocket (oms/wsauth.py), admin and
+`manage.py oms_token` all issue and look up keys here.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,31 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from ingest.models import ApiToken, Scope
+from oms.models import ApiToken, Scope
 
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_key() -> tuple[str, dict[str, str]]:
+    """A fresh key and the fields stored for it (hash and prefix); the key is shown once."""
+    key = secrets.token_urlsafe(32)
+    return key, {"key_hash": hash_key(key), "prefix": key[:8]}
+
+
 def issue_token(name: str, scopes: list[str]) -> str:
-    """Create or rotate the token called `name`; return the new key (shown once)."""
+    """Create or rotate the token called `name`; return the new key.
+
+    Rotation replaces the hash: the old key stops working at once (open websockets are closed
+    within WS_CREDENTIAL_CHECK_S).
+    """
     unknown = sorted(set(scopes) - set(Scope.values))
     if unknown:
         raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
-    key = secrets.token_urlsafe(32)
+    key, stored = new_key()
     ApiToken.objects.update_or_create(
-        name=name,
-        defaults={
-            "key_hash": hash_key(key),
-            "prefix": key[:8],
-            "scopes": sorted(set(scopes)),
-            "is_active": True,
-        },
+        name=name, defaults={**stored, "scopes": sorted(set(scopes)), "is_active": True}
     )
     return key
 
@@ -40,12 +48,14 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def token_for_key(key: str) -> ApiToken | None:
+    """The active token with this key, its `last_used_at` brought up to date (coarsely)."""
     token = ApiToken.objects.filter(key_hash=hash_key(key), is_active=True).first()
     now = timezone.now()
     if token is not None and (
         token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION
     ):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
     return token
 
 

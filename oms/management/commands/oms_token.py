@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.models import Scope
-from ingest.tokens import issue_token
+from oms.models import Scope
+from oms.tokens import issue_token
 
 
 class Command(BaseCommand):

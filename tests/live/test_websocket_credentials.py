@@ -1,0 +1,109 @@
+"""A socket lives no longer than what admitted it: a token rotated, deactivated or stripped of
+`read`, a session logged out, a user deactivated → the consumer closes it with 4401."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import override_settings
+
+from tests.live.helpers import ORIGIN, connect, expect_closed_4401, read_token, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# A bound on the wait, not what is measured.
+CLOSE_WAIT = 15
+
+
+@pytest.fixture(autouse=True)
+def fast_watch():
+    """The watch checks every 0.2 s here (5 s by default)."""
+    with override_settings(WS_CREDENTIAL_CHECK_S=0.2):
+        yield
+
+
+async def token_socket(name="wall"):
+    from oms.tokens import issue_token
+
+    key = await sync_to_async(issue_token)(name, ["read"])
+    communicator = await connect(f"/ws/outages/?token={key}")
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    return communicator
+
+
+async def expect_closed(communicator):
+    message = await communicator.receive_output(timeout=CLOSE_WAIT)
+    assert message == {"type": "websocket.close", "code": 4401}
+
+
+async def still_open(communicator):
+    await communicator.send_json_to({"type": "ping"})
+    return (await communicator.receive_json_from(timeout=5))["type"] == "pong"
+
+
+async def test_rotating_a_token_closes_its_sockets_and_spares_the_others(grid):
+    from oms.tokens import issue_token
+
+    rotated, other = await token_socket("wall"), await token_socket("control-room")
+    await sync_to_async(issue_token)("wall", ["read"])
+
+    await expect_closed(rotated)
+    assert await still_open(other)
+    await other.disconnect()
+
+
+async def test_deactivating_a_token_closes_its_socket(grid):
+    from oms.models import ApiToken
+
+    communicator = await token_socket()
+    await sync_to_async(ApiToken.objects.filter(name="wall").update)(is_active=False)
+
+    await expect_closed(communicator)
+
+
+async def test_taking_read_from_a_token_closes_its_socket(grid):
+    from oms.models import ApiToken
+
+    communicator = await token_socket()
+    await sync_to_async(ApiToken.objects.filter(name="wall").update)(scopes=["operate"])
+
+    await expect_closed(communicator)
+
+
+async def test_logging_out_closes_the_browser_socket(grid):
+    from django.conf import settings
+    from django.test import Client
+
+    cookie = await session_cookie()
+    communicator = await connect(headers=[ORIGIN, cookie])
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    session_key = cookie[1].decode().split("=", 1)[1]
+
+    @sync_to_async
+    def log_out():
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+        return client.post("/accounts/logout/").status_code
+
+    assert await log_out() == 302
+    await expect_closed(communicator)
+
+
+async def test_deactivating_the_user_closes_the_browser_socket(grid):
+    from django.contrib.auth.models import User
+
+    cookie = await session_cookie()
+    communicator = await connect(headers=[ORIGIN, cookie])
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    await sync_to_async(User.objects.filter(username="wall").update)(is_active=False)
+
+    await expect_closed(communicator)
+
+
+async def test_a_revoked_key_cannot_open_a_new_socket(grid):
+    from oms.models import ApiToken
+
+    key = await read_token("read")
+    await sync_to_async(ApiToken.objects.filter(name="ws-read").update)(is_active=False)
+
+    await expect_closed_4401(await connect(f"/ws/outages/?token={key}"))
