@@ -33,7 +33,7 @@ def server(grid):
 @pytest.fixture
 def outages(server, db):
     """Four outages of every scope and a restored one, each made through its real feed."""
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     feeds = issue_token("e2e-feeds", ["ingest:scada", "ingest:onu", "ingest:call_center"])
     operate = issue_token("e2e-operate", ["operate", "read"])
