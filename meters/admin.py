@@ -9,6 +9,7 @@ read-only.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from meters.models import Customer, Meter, MeterStatusEvent
 from meters.resources import CustomerResource, MeterResource
@@ -144,7 +145,7 @@ class MeterAdmin(
             return "-"
         events = changelist_link(MeterStatusEvent, "status events", meter__id__exact=obj.pk)
         outages = changelist_link(OutageMeter, "outages", meter__id__exact=obj.pk)
-        return events + " · " + outages
+        return format_html("{} · {}", events, outages)
 
     def get_deleted_objects(self, objs, request):
         # The derived mapping rows go with their meter; the audit trail (status events, outage

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
 
 from oms.admin import (
     IndexedSearchMixin,
@@ -240,7 +241,8 @@ class OutageAdmin(SaveChangedFieldsMixin, LargeTableAdmin):
                 (OutageMeter, f"{obj.outage_meters.count()} meters"),
             )
         ]
-        return links[0] + " · " + links[1] + " · " + links[2]
+        # format_html_join keeps the links' markup and escapes nothing else in between.
+        return format_html_join(" · ", "{}", ((link,) for link in links))
 
     def apply_lifecycle_action(self, request, queryset, status: str) -> None:
         """Move each selected outage to `status` through the engine (each in its own
