@@ -1,8 +1,10 @@
 -- update_meter_status(p_meter_number, p_new_status, p_event_type, p_source_type,
 --                     p_source_event_id, p_event_timestamp, p_metadata) → boolean
 -- The seed's per-meter door into the engine. Power evidence ('on' | 'off') runs the same
--- correlation as the REST ingest; 'unknown' only records; 'online' | 'offline' set the
--- communication status (stale communication never makes a meter off).
+-- correlation as the REST ingest. 'unknown' is no evidence about power: it is recorded in the
+-- audit trail (applied = false) and changes nothing, so it never takes a meter out of an
+-- outage or off the online count. 'online' | 'offline' set the communication status by event
+-- time (stale communication never makes a meter off).
 -- Returns true when the meter's state changed. Raises no_data_found for an unknown meter and
 -- invalid_parameter_value for an unknown status or source type.
 CREATE OR REPLACE FUNCTION update_meter_status(
@@ -42,12 +44,15 @@ BEGIN
            AND (last_communication IS NULL OR last_communication <= p_event_timestamp);
         RETURN FOUND;
     ELSIF _status = 'unknown' THEN
-        PERFORM outages_lock_meters(ARRAY[_meter]);
-        SELECT bool_or(r.applied) INTO _changed
-          FROM meters_record_power_evidence(ARRAY[
-              ROW(_meter, 'unknown', p_event_timestamp, _source, _event_id,
-                  coalesce(p_event_type, 'status_unknown'), NULL)::oms_evidence]) r;
-        RETURN coalesce(_changed, false);
+        INSERT INTO oms_meter_status_events
+            (meter_id, event_type, previous_status, new_status, source_type, source_event_id,
+             event_timestamp, applied, confidence_score, metadata, created_at)
+        SELECT m.id, coalesce(p_event_type, 'status_unknown'), m.power_status, 'unknown', _source,
+               _event_id, p_event_timestamp, false, least(outages_weight(_source), 1),
+               coalesce(p_metadata, '{}'::jsonb), now()
+          FROM oms_meters m WHERE m.id = _meter
+        ON CONFLICT (meter_id, source_type, source_event_id, event_timestamp) DO NOTHING;
+        RETURN false;
     ELSIF _status IN ('on', 'off') THEN
         SELECT count(*) > 0 INTO _changed
           FROM jsonb_array_elements(outages_apply_meter_evidence(jsonb_build_array(jsonb_build_object(
