@@ -58,7 +58,7 @@ def ingest_one_event_of_each_feed():
     from django.contrib.auth.models import Group
     from rest_framework.test import APIClient
 
-    from ingest.tokens import issue_token
+    from oms.tokens import issue_token
 
     client = APIClient()
     key = issue_token("admin-pages", ["ingest:scada", "ingest:onu", "ingest:kaifa",
