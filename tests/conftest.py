@@ -28,6 +28,29 @@ def grid(db):
     return report
 
 
+DEVICES_GRID_DIR = FIXTURES / "grid-devices"
+
+
+def devices_grid_dir(target: Path) -> Path:
+    """The grid of tests/fixtures/grid with the devices of tests/fixtures/grid-devices."""
+    for name in ("substations.csv", "customers.csv", "meters.csv"):
+        (target / name).write_text((GRID_DIR / name).read_text())
+    for name in ("feeders.csv", "devices.csv", "distribution_points.csv"):
+        (target / name).write_text((DEVICES_GRID_DIR / name).read_text())
+    return target
+
+
+@pytest.fixture
+def devices_grid(db, tmp_path):
+    """The `grid` with devices: FD001 → recloser R1 (DP001) → fuse F1 (DP002) → tie T1
+    (normally open) → FD003 (SS002); FD002 (not telemetered) → fuse F2."""
+    from topology.grid import import_grid
+
+    report = import_grid(devices_grid_dir(tmp_path))
+    assert not report.errors, report.errors
+    return report
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from meters.models import MeterType
+from topology.models import DeviceKind, SwitchState
 from topology.sqlfuncs import derive_feeding, refresh_meter_mappings
 
 PROGRESS_EVERY = 100_000
@@ -53,6 +54,37 @@ def _meter_type(value: str) -> str:
     return value
 
 
+def _boolean(value: str) -> str | None:
+    value = value.strip().lower()
+    if not value:
+        return None
+    if value not in {"true", "false", "yes", "no", "1", "0", "t", "f", "y", "n"}:
+        raise ValueError(f"not true or false: {value!r}")
+    return value
+
+
+def _device_kind(value: str) -> str:
+    value = value.strip().lower()
+    if value not in DeviceKind.values:
+        raise ValueError(f"unknown kind {value!r} (one of {', '.join(DeviceKind.values)})")
+    return value
+
+
+def _parent_kind(value: str) -> str | None:
+    value = value.strip().lower()
+    if value and value != "feeder" and value not in DeviceKind.values:
+        kinds = ", ".join(["feeder", *DeviceKind.values])
+        raise ValueError(f"unknown kind {value!r} (one of {kinds})")
+    return value or None
+
+
+def _switch_state(value: str) -> str | None:
+    value = value.strip().lower()
+    if value and value not in SwitchState.values:
+        raise ValueError(f"{value!r} is not closed or open")
+    return value or None
+
+
 @dataclass
 class Column:
     name: str
@@ -69,6 +101,7 @@ class GridFile:
     columns: list[Column]
     upsert_sql: str  # reads the staging table `grid_stage`
     unresolved_sql: str = ""  # lines whose parent code is unknown
+    prepare_sql: str = ""  # run after staging, before the checks (e.g. resolving parents)
 
 
 FILES = [
@@ -108,23 +141,82 @@ FILES = [
             Column("location_lat", _decimal, sql_type="numeric"),
             Column("location_lng", _decimal, sql_type="numeric"),
             Column("capacity_kva", _integer, sql_type="integer"),
+            Column("telemetered", _boolean, sql_type="boolean"),
         ],
         """
         INSERT INTO network_feeders AS t
             (feeder_id, name, substation_id, location_lat, location_lng, capacity_kva, status,
-             created_at, updated_at)
+             telemetered, created_at, updated_at)
         SELECT s.feeder_id, s.name, p.id, s.location_lat, s.location_lng, s.capacity_kva,
-               'active', now(), now()
+               'active', coalesce(s.telemetered, true), now(), now()
         FROM grid_stage s JOIN network_substations p ON p.substation_id = s.substation_id
         ON CONFLICT (feeder_id) DO UPDATE SET
             name = excluded.name, substation_id = excluded.substation_id,
             location_lat = excluded.location_lat, location_lng = excluded.location_lng,
-            capacity_kva = excluded.capacity_kva, updated_at = now()
+            capacity_kva = excluded.capacity_kva, telemetered = excluded.telemetered,
+            updated_at = now()
         """,
         """
         SELECT s.line, 'substation_id', s.substation_id FROM grid_stage s
         WHERE NOT EXISTS (SELECT 1 FROM network_substations p
                           WHERE p.substation_id = s.substation_id)
+        """,
+    ),
+    GridFile(
+        "devices.csv",
+        "network_devices",
+        "kind, code",
+        [
+            Column("kind", _device_kind, required=True),
+            Column("code", required=True),
+            Column("name"),
+            Column("parent_kind", _parent_kind, required=True),
+            Column("parent_code", required=True),
+            Column("normal_state", _switch_state),
+            Column("telemetered", _boolean, sql_type="boolean"),
+            Column("location_lat", _decimal, sql_type="numeric"),
+            Column("location_lng", _decimal, sql_type="numeric"),
+            # A tie: the feeder or device on its other side (else a new section below it).
+            Column("to_kind", _parent_kind),
+            Column("to_code"),
+        ],
+        """
+        INSERT INTO network_devices AS t
+            (kind, code, name, normal_state, state, telemetered, location_lat, location_lng,
+             section_a_id, section_b_id, created_at, updated_at)
+        SELECT s.kind, s.code, coalesce(s.name, ''), coalesce(s.normal_state, 'closed'),
+               coalesce(s.normal_state, 'closed'), coalesce(s.telemetered, false),
+               s.location_lat, s.location_lng, s.section_a, s.section_b, now(), now()
+          FROM devices_resolved s
+         WHERE s.section_a IS NOT NULL AND s.section_b IS NOT NULL
+        -- the state as operated stays what switching made it
+        ON CONFLICT (kind, code) DO UPDATE SET
+            name = excluded.name, normal_state = excluded.normal_state,
+            telemetered = excluded.telemetered, location_lat = excluded.location_lat,
+            location_lng = excluded.location_lng, section_a_id = excluded.section_a_id,
+            section_b_id = excluded.section_b_id, updated_at = now()
+        """,
+        """
+        SELECT s.line, 'parent_code', s.parent_code FROM devices_resolved s
+         WHERE s.section_a IS NULL
+        UNION ALL
+        SELECT s.line, 'to_code', s.to_code FROM devices_resolved s
+         WHERE s.section_a IS NOT NULL AND s.section_b IS NULL
+        """,
+        # One new section below each device that does not tie to another's; parents resolved
+        # after every device of the file has its section (a parent may come later in the file).
+        """
+        INSERT INTO network_sections (code, created_at, updated_at)
+        SELECT s.kind || ':' || s.code, now(), now() FROM grid_stage s WHERE s.to_kind IS NULL
+        ON CONFLICT (code) DO NOTHING;
+        DROP TABLE IF EXISTS devices_resolved;
+        CREATE TEMP TABLE devices_resolved ON COMMIT DROP AS
+        SELECT s.*, topology_section_below(s.parent_kind, s.parent_code) AS section_a,
+               CASE WHEN s.to_kind IS NULL
+                    THEN (SELECT b.id FROM network_sections b
+                           WHERE b.code = s.kind || ':' || s.code)
+                    ELSE topology_section_below(s.to_kind, s.to_code) END AS section_b
+          FROM grid_stage s;
         """,
     ),
     GridFile(
@@ -138,17 +230,23 @@ FILES = [
             Column("location_lat", _decimal, sql_type="numeric"),
             Column("location_lng", _decimal, sql_type="numeric"),
             Column("building_id"),
+            # The device it hangs below (else its feeder's head section).
+            Column("parent_kind", _parent_kind),
+            Column("parent_code"),
         ],
         """
         INSERT INTO network_distribution_points AS t
             (dp_id, name, feeder_id, section_id, location_lat, location_lng, building_id, status,
              created_at, updated_at)
-        SELECT s.dp_id, s.name, p.id, NULL, s.location_lat, s.location_lng,
+        SELECT s.dp_id, s.name, p.id, x.section_id, s.location_lat, s.location_lng,
                coalesce(s.building_id, ''), 'active', now(), now()
         FROM grid_stage s JOIN network_feeders p ON p.feeder_id = s.feeder_id
+        CROSS JOIN LATERAL (
+            SELECT topology_section_below(s.parent_kind, s.parent_code) AS section_id) x
+        WHERE s.parent_kind IS NULL OR x.section_id IS NOT NULL
         ON CONFLICT (dp_id) DO UPDATE SET
             name = excluded.name, feeder_id = excluded.feeder_id,
-            -- placed again by topology_derive_feeding: on its feeder's head section
+            -- without a parent: placed again on its feeder's head by topology_derive_feeding
             section_id = excluded.section_id,
             location_lat = excluded.location_lat, location_lng = excluded.location_lng,
             building_id = excluded.building_id, updated_at = now()
@@ -156,6 +254,10 @@ FILES = [
         """
         SELECT s.line, 'feeder_id', s.feeder_id FROM grid_stage s
         WHERE NOT EXISTS (SELECT 1 FROM network_feeders p WHERE p.feeder_id = s.feeder_id)
+        UNION ALL
+        SELECT s.line, 'parent_code', s.parent_code FROM grid_stage s
+        WHERE s.parent_kind IS NOT NULL
+          AND topology_section_below(s.parent_kind, s.parent_code) IS NULL
         """,
     ),
     GridFile(
@@ -289,6 +391,8 @@ def _load_file(path: Path, spec: GridFile, report: ImportReport, progress) -> No
             f"CREATE TEMP TABLE grid_stage ON COMMIT DROP AS "
             f"SELECT DISTINCT ON ({spec.key}) * FROM grid_stage_raw ORDER BY {spec.key}, line DESC"
         )
+        if spec.prepare_sql:
+            cursor.execute(spec.prepare_sql)
         if spec.unresolved_sql:
             cursor.execute(spec.unresolved_sql + " ORDER BY 1")
             for line, column, code in cursor.fetchall():
@@ -308,6 +412,8 @@ def import_grid(directory: str | Path, progress=lambda message: None) -> ImportR
         for spec in FILES:
             path = directory / spec.filename
             if path.exists():
+                if spec.filename == "devices.csv":
+                    derive_feeding(None)  # every feeder has its head section to hang devices on
                 _load_file(path, spec, report, progress)
         derive_feeding(None)
         mapped = refresh_meter_mappings()
