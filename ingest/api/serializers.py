@@ -2,6 +2,8 @@
 
 The provider payloads are parsed by ingest.parsers (they accept envelopes and XML that a
 serializer cannot describe); these serializers document the bare forms and the answers.
+tests/ingest/test_wire_formats.py holds the two to one format: a field is required here exactly
+when the parser refuses an event without it (one-of rules are told in the help texts).
 """
 
 from rest_framework import serializers
@@ -16,7 +18,11 @@ class CoordinatesSerializer(serializers.Serializer):
 
 class ScadaEventSerializer(serializers.Serializer):
     eventId = serializers.CharField(required=False, max_length=200, help_text="natural key")
-    eventType = serializers.CharField(max_length=100, help_text="e.g. MV_AlarmLossOfVoltage")
+    eventType = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="e.g. MV_AlarmLossOfVoltage; eventType or a legacy alarmType is required",
+    )
     alarmType = serializers.CharField(required=False, max_length=64, help_text="e.g. De-energized")
     substationId = serializers.CharField(max_length=50)
     feederId = serializers.CharField(required=False, max_length=50)
@@ -40,13 +46,17 @@ class OnuAlarmDataSerializer(serializers.Serializer):
 class OnuEventSerializer(serializers.Serializer):
     eventId = serializers.CharField(max_length=200)
     type = serializers.CharField(max_length=100, help_text="ONU_LastGaspAlert, ONU_PowerRestored")
-    onuId = serializers.CharField(max_length=50, help_text="string or integer")
+    onuId = serializers.CharField(
+        required=False, max_length=50, help_text="string or integer; onuId or associatedMeters"
+    )
     onuSerial = serializers.CharField(required=False, max_length=50)
     timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone")
     nmsType = serializers.CharField(required=False, max_length=50)
     location = CoordinatesSerializer(required=False)
     associatedMeters = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False
+        child=serializers.CharField(max_length=50),
+        required=False,
+        help_text="meter numbers; onuId or associatedMeters",
     )
     alarmData = OnuAlarmDataSerializer(required=False)
 
@@ -60,7 +70,9 @@ class KaifaHeaderSerializer(serializers.Serializer):
 
 
 class KaifaMridSerializer(serializers.Serializer):
-    mRID = serializers.CharField(max_length=100)
+    mRID = serializers.CharField(
+        required=False, max_length=100, help_text="assets.mRID or usage_point.mRID is required"
+    )
 
 
 class KaifaEventTypeSerializer(serializers.Serializer):
@@ -76,8 +88,10 @@ class KaifaPayloadSerializer(serializers.Serializer):
     event_id = serializers.CharField(max_length=140, help_text="EndDeviceEvent mRID")
     created_date_time = serializers.DateTimeField(help_text="the event time (with a zone)")
     event_type = KaifaEventTypeSerializer(help_text="PowerOutage, PowerRestored, 3.26.0.85, …")
-    assets = KaifaMridSerializer(help_text="the meter's asset mRID")
-    usage_point = KaifaMridSerializer(required=False)
+    assets = KaifaMridSerializer(required=False, help_text="the meter's asset mRID")
+    usage_point = KaifaMridSerializer(
+        required=False, help_text="the meter's usage point, when the asset is not known"
+    )
     severity = serializers.CharField(required=False, max_length=20)
     reason = serializers.CharField(required=False)
 

@@ -1,4 +1,4 @@
-"""SCADA alarms (real feed and legacy vocabulary): validation and severity normalization.
+"""SCADA alarms (real feed and legacy vocabulary): validation.
 
 The SQL function `insert_scada_event_with_meter_check` stores and applies the event; this module
 only makes sure what reaches it is well formed, so a client error is a 400 and never a 500.
@@ -10,20 +10,6 @@ from ingest.parsers.common import PayloadError, Reader, encoded, require_object,
 
 OWN_KEYS = ("eventType", "substationId", "alarmType")
 MAX_VOLTAGE = 10_000_000  # volts: above any transmission level, so a reading past it is garbage
-
-# The same words as the SQL function ingest_normalized_severity; anything else is "medium".
-SEVERITY = {
-    "critical": "critical",
-    "emergency": "critical",
-    "fatal": "critical",
-    "high": "high",
-    "major": "high",
-    "severe": "high",
-    "low": "low",
-    "minor": "low",
-    "info": "low",
-    "warning": "low",
-}
 
 
 def parse_scada(payload) -> dict:
@@ -56,10 +42,9 @@ def parse_scada(payload) -> dict:
     voltage = reader.number("voltage", low=-MAX_VOLTAGE, high=MAX_VOLTAGE)
     if voltage is not None:
         clean["voltage"] = voltage
+    # Kept as sent: the engine's ingest_normalized_severity is the one list of severity words.
     severity = event.get("severity")
-    if isinstance(severity, str | int) and not isinstance(severity, bool):
-        clean["severity"] = SEVERITY.get(str(severity).strip().lower(), "medium")
-    elif severity is not None:
+    if severity is not None and (isinstance(severity, bool) or not isinstance(severity, str | int)):
         reader.fail("severity", "Expected a string such as low, medium, high or critical.")
     coordinates = reader.child("coordinates")
     if coordinates is not None:

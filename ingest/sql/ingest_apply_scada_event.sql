@@ -30,7 +30,8 @@ BEGIN
     END IF;
     IF _device IS NULL OR (nullif(_e.feeder_id, '') IS NOT NULL AND _scope = 'substation') THEN
         -- A feeder the registry does not know is never widened to its whole substation.
-        UPDATE scada_events SET processing_status = 'unmatched', processed_at = now()
+        -- Not processed yet (as for every feed): processed_at is set when a replay applies it.
+        UPDATE scada_events SET processing_status = 'unmatched', processed_at = NULL
          WHERE id = _e.id;
         RETURN ingest_scada_answer(_e.id);
     END IF;

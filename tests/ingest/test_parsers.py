@@ -75,7 +75,7 @@ def test_scada_envelope_kept_around_the_event():
     clean = parse_scada(wrapped("event", {**SCADA, "severity": "Critical"}))
 
     assert clean["kafka_offset"] == 2
-    assert clean["event"]["severity"] == "critical"
+    assert clean["event"]["severity"] == "Critical"  # as sent: the engine normalizes it
 
 
 def test_scada_in_a_message_wrapper_is_unwrapped():
