@@ -37,6 +37,7 @@ from ingest.parsers import (
     onu_from_row,
 )
 from ingest.vocabulary import classify, load_vocabulary
+from oms import metrics
 from outages import sqlfuncs
 
 RAW_MODELS = {
@@ -94,13 +95,18 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
         (event for key, event in unique.items() if key not in known),
         key=lambda event: event.source_event_id,
     )
-    with transaction.atomic():  # the engine's: its feeder locks are held until this commits
+    with metrics.engine_timer(provider, len(fresh)), transaction.atomic():
+        # The engine's transaction: its feeder locks are held until this commits.
         concerned, applied = _apply_evidence(provider, fresh)
     outcomes = _outcomes(provider, fresh, concerned, applied)
-    with transaction.atomic():
-        stored = _insert_raw_rows(model, fresh, outcomes)
-        fresh_answers = {key: outcomes[key].answer for key in stored}
-        earlier = _stored_answers(provider, model, [k for k in unique if k not in stored])
+    try:
+        with transaction.atomic():
+            stored = _insert_raw_rows(model, fresh, outcomes)
+            fresh_answers = {key: outcomes[key].answer for key in stored}
+            earlier = _stored_answers(provider, model, [k for k in unique if k not in stored])
+    except Exception:
+        metrics.RAW_ROW_FAILURES.labels(provider).inc()
+        raise
     answers, answered = [], set()
     for event in events:
         key = event.source_event_id
@@ -109,7 +115,9 @@ def ingest_events(provider: str, events: list[ProviderEvent]) -> IngestOutcome:
             answered.add(key)
         else:
             answers.append({**(fresh_answers.get(key) or earlier[key]), "duplicate": True})
-    return _counts(answers)
+    outcome = _counts(answers)
+    metrics.count_ingest(provider, outcome)
+    return outcome
 
 
 def _stored_keys(model, keys: list[str]) -> set[str]:
@@ -134,14 +142,16 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
     answers, refused = [], {}
     # A lone event needs no savepoint: if it is refused, its transaction has nothing else.
     savepoint = len(events) > 1
-    with transaction.atomic():
+    with metrics.engine_timer("scada", len(events)), transaction.atomic():
         for index, event in enumerate(events):
             try:
                 with transaction.atomic(savepoint=savepoint):
                     answers.append(sqlfuncs.insert_scada_event_with_meter_check(event))
             except DataError as error:
                 refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}
-    return _counts(answers), refused
+    outcome = _counts(answers)
+    metrics.count_ingest("scada", outcome)
+    return outcome, refused
 
 
 def _first_line(error: Exception) -> str:

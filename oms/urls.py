@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from oms import views
+from oms import metrics, views
 
 # The app list is on the index page: its sidebar would take a quarter of a 1366-px screen
 # from the stewards' lists.
@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("meters.api.urls")),
     path("api/", include("outages.api.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path(
         "accounts/login/",

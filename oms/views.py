@@ -53,9 +53,12 @@ async def healthz(request):
     """`{"database": "ok", "channel_layer": "ok"}`; 503 when either is down."""
     database, channel_layer = await asyncio.gather(_probe(_database_ok), _probe(_channel_layer_ok))
     body = {"database": database, "channel_layer": channel_layer}
-    from outages.relay import relay_state
+    from outages.relay import STREAM, relay_state
 
     body["relay"] = relay_state()
+    lag = STREAM.lag_now()
+    # Commit → push of the latest push (or the wait of a change not pushed yet); null before one.
+    body["relay_lag_seconds"] = None if lag is None else round(lag, 3)
     healthy = database == "ok" and channel_layer == "ok"
     return JsonResponse(body, status=200 if healthy else 503)
 

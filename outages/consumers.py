@@ -15,7 +15,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from oms import wsauth
+from oms import metrics, wsauth
 from oms.tokens import user_has_scope
 from outages.relay import GROUP, STREAM
 
@@ -101,6 +101,7 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
         wsauth.watch().add(self, credential)
         await self.channel_layer.group_add(GROUP, self.channel_name)
         self.joined = True
+        metrics.WEBSOCKET_CLIENTS.inc()
         await self.send_snapshot()
 
     async def credential_revoked(self):
@@ -122,8 +123,9 @@ class OutageFeedConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         wsauth.watch().discard(self)
         if self.joined:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
             self.joined = False
+            metrics.WEBSOCKET_CLIENTS.dec()
+            await self.channel_layer.group_discard(GROUP, self.channel_name)
 
     async def send_snapshot(self, reuse: bool = True):
         # Read `seq` before the database: every change up to it is committed, so it is in there.

@@ -33,6 +33,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from oms import metrics
+
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "oms_outages"
@@ -52,6 +54,15 @@ class StreamState:
 
     seq: int | None = None
     role: str = "stopped"  # stopped | standby | leader
+    # Commit → push of the latest push, and since when (monotonic) changes wait to be pushed.
+    lag: float | None = None
+    waiting_since: float | None = None
+
+    def lag_now(self) -> float | None:
+        """Seconds the oldest unpushed change has waited, else the latest push's lag."""
+        if self.waiting_since is not None:
+            return time.monotonic() - self.waiting_since
+        return self.lag
 
     def observe(self, seq: int) -> None:
         self.seq = seq
@@ -220,6 +231,8 @@ class OutageRelay:
         key = ("pk", pk) if pk is not None else ("event_id", event_id)
         if not self.pending:
             self.window_opened = time.monotonic()
+            if STREAM.waiting_since is None:
+                STREAM.waiting_since = self.window_opened
         previous = self.pending.get(key)
         if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
             self.pending[key] = (pk, event_id, kind)
@@ -256,6 +269,7 @@ class OutageRelay:
             batch, self.pending = list(self.pending.values()), {}
             if not batch:
                 return 0
+            opened = self.window_opened
             started = self.last_flush = time.monotonic()
             pks = [pk for pk, _, _ in batch if pk is not None]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
@@ -279,6 +293,9 @@ class OutageRelay:
                 # retried (a send that failed has spent its `seq`, so screens also see a gap).
                 self._requeue(batch[done:])
                 raise
+            STREAM.lag = time.monotonic() - opened
+            STREAM.waiting_since = self.window_opened if self.pending else None
+            metrics.observe_relay_lag(STREAM.lag)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "relay: pushed %d change(s); waited %.0f ms, loaded and sent in %.0f ms",

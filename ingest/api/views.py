@@ -37,6 +37,7 @@ from ingest.parsers import (
     parse_scada,
 )
 from ingest.unmatched import UnmatchedEvents
+from oms import metrics
 from oms.api import PayloadTooLarge, exception_handler
 from oms.models import Scope
 
@@ -70,6 +71,8 @@ def read_body(request) -> bytes:
 
 
 def refused(provider: str, errors: dict) -> Response:
+    if provider in PARSERS:  # never a label a client makes up
+        metrics.count_rejected(provider)
     return Response(
         {"detail": f"Invalid {provider} payload; nothing was stored.", "errors": errors},
         status=status.HTTP_400_BAD_REQUEST,
@@ -182,6 +185,7 @@ class BatchIngestView(IngestBaseView):
             rejected.sort(key=lambda item: item["index"])
         else:
             outcome = actions.ingest_events(self.provider, valid)
+        metrics.count_rejected(self.provider, len(rejected))
         return Response(
             {
                 "accepted": outcome.new,
