@@ -33,7 +33,9 @@ async def lifespan(scope, receive, send):
 
 def _http_app():
     """Django, serving /static/ itself unless OMS_SERVE_STATIC=off (then a proxy serves it)."""
-    if os.environ.get("OMS_SERVE_STATIC", "on").strip().lower() in {"0", "off", "false", "no"}:
+    from django.conf import settings
+
+    if not settings.OMS_SERVE_STATIC:
         return django_asgi_app
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
