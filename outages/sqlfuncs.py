@@ -74,37 +74,3 @@ def apply_stored_scada_event(scada_event_pk: int) -> dict:
     """Apply a stored SCADA event again (ingest_apply_scada_event): the replay of an unmatched
     event once the registry knows its device. Returns the ingest answer."""
     return _jsonb_call("SELECT ingest_apply_scada_event(%s)", [scada_event_pk])
-
-
-def apply_device_evidence(
-    *,
-    evidence: str,
-    scope: str,
-    device_id: int,
-    provider: str,
-    source_event_id: str,
-    event_time: datetime | str,
-    severity: str = "high",
-    root_cause: str = "",
-) -> list[dict]:
-    """Loss of voltage ('off') or restoration ('on') at a device (outages_apply_device_evidence).
-
-    Returns one row per meter fed from the device: meter_id, previous_status, power_status and
-    the outage it is counted in (or None).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM outages_apply_device_evidence(%s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                evidence,
-                scope,
-                device_id,
-                provider,
-                source_event_id,
-                _iso(event_time),
-                severity,
-                root_cause,
-            ],
-        )
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
