@@ -112,6 +112,13 @@ def test_the_dashboard_fits_and_stays_legible_at_the_control_room_sizes(
         found = layout_problems(page)
         if found:
             problems[f"{width}x{height}"] = found
+    # A device on the map opens its panel: DP005's own outage is there, one click away.
+    page.locator('#map [data-device="dp:dp005"]').click()
+    body = page.locator("#detail-body")
+    expect(body.locator(".detail-title")).to_contain_text("DP005")
+    expect(body.locator("dt:text-is('Meters') + dd")).to_have_text("20 (20 off)")
+    body.locator("#dev-outage").click()
+    expect(body.locator("dt:text-is('Scope') + dd")).to_contain_text("DP005")
     report = [f"{size}: {problem}" for size, found in problems.items() for problem in found]
     assert problems == {}, "\n".join(report)
     assert errors == []

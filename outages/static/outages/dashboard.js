@@ -97,10 +97,9 @@ function receive(message) {
     render();
   } else if (message.type && /^(switching|device)\./.test(message.type)) {
     // A switching operation (or a device's SCADA status): feeding changed, so do the colours.
-    const op = message.operation || message.switching || message.device || {};
-    const device = op.device?.code ?? op.device ?? op.code ?? "";
-    const kind = op.device?.kind ?? op.device_kind ?? op.kind ?? "";
-    logLine("switching", `${kind} ${device} ${op.from_state ?? op.from ?? ""}→${op.to_state ?? op.to ?? op.state ?? ""} ${op.operator || op.user || ""}`.replace(/\s+/g, " ").trim());
+    const op = message.switching || {};
+    const who = op.operator ? ` by ${op.operator}` : op.source ? ` (${op.source})` : "";
+    logLine("switching", `${op.device_kind || ""} ${op.device_code || ""} ${op.from_state || "?"} → ${op.to_state || "?"}${who}${op.note ? ` · ${op.note}` : ""}`);
     setLink("live", "LIVE");
     scheduleDevices(true, true);
     if (detail.target?.kind) detail.later();

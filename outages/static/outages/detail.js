@@ -90,6 +90,10 @@ export class Detail {
   async renderDevice(box, kind, code) {
     let d = this.hooks.deviceOf(kind, code) || { kind, code };
     try { d = { ...d, ...(await api(path(kind, code))) }; } catch (error) { /* kinds the device API does not serve: what the map knows */ }
+    let log = [];
+    try {
+      log = (await api(`/api/switching/?kind=${encodeURIComponent(kind)}&device=${encodeURIComponent(code)}&page_size=5`)).results || [];
+    } catch (error) { /* no switching log on this server */ }
     if (!this.isDevice(kind, code)) return;
     const outage = this.hooks.outageOf(kind, code);
     const m = d.meters || {};
@@ -115,7 +119,9 @@ export class Detail {
       ${switchable ? `<div class="actions">
         <button type="button" class="act-open" data-action="open" ${d.state === "open" ? "disabled" : ""}>Open</button>
         <button type="button" class="act-close" data-action="close" ${d.state === "closed" ? "disabled" : ""}>Close</button></div>
-        <div class="act-form"><label>Note <input id="op-note" placeholder="why (goes into the switching log)"></label></div>` : ""}`;
+        <div class="act-form"><label>Note <input id="op-note" placeholder="why (goes into the switching log)"></label></div>` : ""}
+      ${log.length ? `<h3>Switching</h3><ol class="timeline switching-log">${log.map((op) =>
+        `<li><time>${esc(new Date(op.operated_at).toLocaleString("en-GB"))}</time>${esc(op.from_state)} → <b>${esc(op.to_state)}</b> ${esc(op.operator || op.source || "")}${op.note ? ` · ${esc(short(op.note))}` : ""}</li>`).join("")}</ol>` : ""}`;
     $("dev-parent")?.addEventListener("click", () => this.hooks.onSelectDevice(d.parent.kind, d.parent.code));
     $("dev-outage")?.addEventListener("click", () => this.hooks.onSelectOutage(outage.event_id));
     for (const button of box.querySelectorAll(".actions button")) {
