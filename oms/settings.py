@@ -146,7 +146,11 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static-collected"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# Bodies over these are refused before they are read (oms/admission.py): the API's, the rest
+# (admin's CSV imports).
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 
 # How often every open websocket's token or session is checked again (closed 4401 when gone).
 WS_CREDENTIAL_CHECK_S = float(os.environ.get("WS_CREDENTIAL_CHECK_S", 5))
