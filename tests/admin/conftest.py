@@ -1,12 +1,10 @@
-"""Admin fixtures: a logged-in superuser and one row of every log on top of the fixture grid."""
+"""Admin fixtures: a logged-in superuser and rows of every log, made by the engine, on the grid."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from oms.tokens import issue_token
 
@@ -26,50 +24,18 @@ def steward_client(client, steward):
 
 @pytest.fixture
 def records(grid):
-    """An outage on FD001 with a source, a timeline entry and a meter link, and one status
-    event for M40000001: written through the ORM so the admin has a row of every log."""
+    """A row for every registered admin, made by the real ingest path: the providers' fixture
+    payloads (SCADA's loss of voltage on FD001, an ONU last gasp and a KAIFA outage inside it, a
+    customer's call) give a raw row of each feed, status events, and the engine's FD001 outage
+    with its sources, timeline and meter links; plus a group and a token. Returns the outage."""
     from django.contrib.auth.models import Group
 
-    from meters.models import Meter, MeterStatusEvent
-    from outages.models import Outage, OutageMeter, OutageSource, TimelineEntry
-    from topology.models import Feeder
+    from outages.models import Outage
 
-    feeder = Feeder.objects.select_related("substation").get(feeder_id="FD001")
-    meter = Meter.objects.get(meter_number="M40000001")
-    at = timezone.now() - timedelta(minutes=10)
-    outage = Outage.objects.create(
-        event_id="OMS-TEST-0001",
-        scope="feeder",
-        device_id=feeder.pk,
-        substation=feeder.substation,
-        feeder=feeder,
-        severity="high",
-        confidence_score="1.000",
-        affected_meters_count=40,
-        affected_customers_count=40,
-        first_detected_at=at,
-        root_cause="SCADA Event: SS001 / FD001",
-    )
-    OutageSource.objects.create(
-        outage=outage, source_type="scada", source_event_id="SCADA-1", weight=1, event_timestamp=at
-    )
-    TimelineEntry.objects.create(
-        outage=outage, event_type="detected", status="detected", event_timestamp=at
-    )
-    OutageMeter.objects.create(outage=outage, meter=meter, off_at=at)
-    MeterStatusEvent.objects.create(
-        meter=meter,
-        event_type="MV_AlarmLossOfVoltage",
-        previous_status="unknown",
-        new_status="off",
-        source_type="scada",
-        source_event_id="SCADA-1",
-        event_timestamp=at,
-    )
-    Group.objects.create(name="stewards")
     _one_raw_event_of_each_feed()
+    Group.objects.create(name="stewards")
     issue_token("admin-test", ["read"])
-    return outage
+    return Outage.objects.get(scope="feeder", feeder__feeder_id="FD001")
 
 
 def _one_raw_event_of_each_feed():
@@ -80,7 +46,7 @@ def _one_raw_event_of_each_feed():
     def payload(name):
         return loads((PROVIDERS / name).read_bytes())
 
+    actions.ingest_scada_events([payload("scada_loss_of_voltage.json")])
     actions.ingest_events("onu", [parse_onu(payload("onu_last_gasp.json"))])
     actions.ingest_events("kaifa", parse_kaifa_json(payload("kaifa_power_outage.json")))
     actions.ingest_events("call_center", [parse_call_center(payload("callcenter_ticket.json"))])
-    actions.ingest_scada_events([payload("scada_loss_of_voltage.json")])

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import missing
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -20,8 +22,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+        missing("no /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright import sync_api as playwright_api  # a test dependency (pyproject.toml)
+
     with playwright_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -38,8 +41,3 @@ def screenshot_path(tmp_path_factory):
     folder = tmp_path_factory.mktemp("screenshots")
     print(f"\nscreenshots in {folder}")
     return lambda name: str(folder / name)
-
-
-@pytest.fixture(autouse=True)
-def browser_reference_data(reference_data):
-    """Browser tests run on committed data (a live server): reinstall what the flush removed."""

@@ -157,8 +157,21 @@ def test_unmatched_list_by_provider(grid, ingest_client, token_client):
     assert reader.get("/api/unmatched/", {"provider": "nope"}).status_code == 400
 
 
-def test_replay_needs_operate(grid, token_client):
+def test_replay_needs_operate(grid, ingest_client, token_client, api_client):
+    """With an event a replay would apply waiting, a reader's replay is refused and applies
+    nothing; the operator's then does."""
+    post(ingest_client, "onu", UNKNOWN_ONU)
+    add_meter("M49999001", onu_id="9999001")
+
+    assert api_client.post("/api/unmatched/replay/", {}).status_code == 401
     assert token_client("read").post("/api/unmatched/replay/", {}).status_code == 403
+    assert OnuEvent.objects.get().processing_status == "unmatched"
+    assert power_of("M49999001") == {"M49999001": "unknown"}
+
+    report = token_client("operate").post("/api/unmatched/replay/", {}, format="json").json()
+    assert report["processed"] == 1
+    assert OnuEvent.objects.get().processing_status == "processed"
+    assert power_of("M49999001") == {"M49999001": "off"}
 
 
 def test_replay_of_chosen_ids(grid, ingest_client, token_client):

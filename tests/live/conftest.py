@@ -1,100 +1,45 @@
-"""Fixtures of the live-operations tests: outages made through the models (no engine needed)."""
+"""Fixtures of the live-operations tests: outages the engine made from ingested feeds."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-T0 = datetime(2025, 10, 1, 6, 15, 30, tzinfo=UTC)
+from tests.live.helpers import ingest, kaifa, onu, scada
 
-
-def make_outage(event_id: str, scope: str, device, *, status="detected", minutes=0, **extra):
-    """An outage at `device` (a Substation, Feeder, DistributionPoint or Meter) with its parents."""
-    from outages.models import Outage
-
-    fields = {"substation": None, "feeder": None, "dp": None, "meter": None}
-    if scope == "meter":
-        fields.update(
-            meter=device, dp=device.dp, feeder=device.feeder, substation=device.substation
-        )
-    elif scope == "dp":
-        fields.update(dp=device, feeder=device.feeder, substation=device.feeder.substation)
-    elif scope == "feeder":
-        fields.update(feeder=device, substation=device.substation)
-    else:
-        fields.update(substation=device)
-    return Outage.objects.create(
-        event_id=event_id,
-        scope=scope,
-        device_id=device.pk,
-        status=status,
-        first_detected_at=T0 + timedelta(minutes=minutes),
-        **fields,
-        **extra,
-    )
+DP005_KAIFA = ["M40000081", "M40000084", "M40000087", "M40000090", "M40000093", "M40000096",
+               "M40000099"]  # fmt: skip
+DP005_ONUS = {4200082: "M40000082", 4200085: "M40000085", 4200088: "M40000088"}
 
 
 @pytest.fixture
 def outages(grid):
-    """OMS-1 feeder FD001 detected (scada+onu, 2 timeline rows, 3 meters); OMS-2 DP005
-    confirmed (kaifa); OMS-3 meter M40000100 (DP005) restored; OMS-4 substation SS002 cleared."""
-    from meters.models import Meter
-    from outages.models import OutageMeter, OutageSource, TimelineEntry
-    from topology.models import DistributionPoint, Feeder, Substation
+    """Four outages the engine made from feeds posted to the ingest endpoints, by event id:
+    `feeder` FD002 detected (a SCADA trip at T0, then an ONU last gasp of one of its meters;
+    40 meters, 39 customers: CUST_00000041 has two); `dp` DP005 confirmed by an operator (last
+    gasps of its 7 KAIFA meters and 3 ONUs at T0+10: half its 20 smart meters); `meter`
+    M40000003 restored (a KAIFA last gasp at T0+20, power back at T0+50); `cleared` FD001
+    (tripped at T0+60, closed at T0+90, cleared by an operator)."""
+    from outages import actions
+    from outages.models import Outage
 
-    fd001 = Feeder.objects.get(feeder_id="FD001")
-    first = make_outage(
-        "OMS-1",
-        "feeder",
-        fd001,
-        confidence_score="1.000",
-        affected_meters_count=40,
-        affected_customers_count=39,
-        root_cause="SCADA Event: SS001 / FD001",
-    )
-    OutageSource.objects.create(
-        outage=first, source_type="scada", source_event_id="S-1", weight=1, event_timestamp=T0
-    )
-    OutageSource.objects.create(
-        outage=first, source_type="onu", source_event_id="O-1", weight="0.6", event_timestamp=T0
-    )
-    TimelineEntry.objects.create(outage=first, event_type="detected", event_timestamp=T0)
-    TimelineEntry.objects.create(
-        outage=first, event_type="source_added", event_timestamp=T0 + timedelta(seconds=5)
-    )
-    for number in ("M40000001", "M40000002", "M40000021"):
-        OutageMeter.objects.create(
-            outage=first, meter=Meter.objects.get(meter_number=number), off_at=T0
-        )
-    second = make_outage(
-        "OMS-2",
-        "dp",
-        DistributionPoint.objects.get(dp_id="DP005"),
-        status="confirmed",
-        minutes=10,
-        confidence_score="0.800",
-    )
-    OutageSource.objects.create(
-        outage=second, source_type="kaifa", source_event_id="K-1", weight="0.8", event_timestamp=T0
-    )
-    make_outage(
-        "OMS-3",
-        "meter",
-        Meter.objects.get(meter_number="M40000100"),
-        status="restored",
-        minutes=20,
-        actual_restoration_time=T0 + timedelta(minutes=50),
-    )
-    make_outage(
-        "OMS-4",
-        "substation",
-        Substation.objects.get(substation_id="SS002"),
-        status="cleared",
-        minutes=30,
-    )
-    return first, second
+    made = {"feeder": ingest("scada", scada("FD002", "SS001"))["outage_event_id"]}
+    ingest("onu", onu(4200043, ["M40000043"], minutes=0.1))
+    for meter in DP005_KAIFA:
+        ingest("kaifa", kaifa(meter, minutes=10))
+    for onu_id, meter in DP005_ONUS.items():
+        ingest("onu", onu(onu_id, [meter], minutes=10))
+    for meter in ["M40000003"]:
+        ingest("kaifa", kaifa(meter, minutes=20))
+        ingest("kaifa", kaifa(meter, restored=True, minutes=50))
+    made["cleared"] = ingest("scada", scada("FD001", "SS001", minutes=60))["outage_event_id"]
+    ingest("scada", scada("FD001", "SS001", energized=True, minutes=90))
+    made["dp"] = Outage.objects.get(scope="dp").event_id
+    made["meter"] = Outage.objects.get(meter__meter_number="M40000003").event_id
+    actions.transition_outage(event_id=made["dp"], status="confirmed", actor="operator")
+    actions.transition_outage(event_id=made["cleared"], status="cleared", actor="operator")
+    return made
 
 
 @pytest.fixture
@@ -117,10 +62,3 @@ async def relay():
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-
-
-@pytest.fixture(autouse=True)
-def reference_data_for_transactional_tests(request):
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
-        request.getfixturevalue("reference_data")

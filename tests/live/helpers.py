@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import copy
+from datetime import UTC, datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from tests.live.conftest import make_outage
+from tests.conftest import load_fixture
 
 ORIGIN = (b"origin", b"http://testserver")
+T0 = datetime(2025, 10, 1, 6, 15, 30, tzinfo=UTC)
 
 
 def application():
@@ -52,31 +54,60 @@ def session_cookie(is_active=True):
     )
 
 
-@sync_to_async
-def commit_change(
-    event_id: str, kind: str, *, feeder="FD002", rollback=False, status=None, extra_kinds=()
-):
-    """Change (or create) outage `event_id` and announce it, as the engine does, in one commit."""
-    from django.db import connection, transaction
+INGEST_SCOPES = ["ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"]
 
-    from outages.models import Outage
-    from topology.models import Feeder
 
-    class Rollback(Exception):
-        pass
+def ingest(provider: str, event: dict) -> dict:
+    """One event through the real ingest endpoint, as the feed posts it; the engine's answer."""
+    from rest_framework.test import APIClient
 
-    try:
-        with transaction.atomic():
-            outage = Outage.objects.filter(event_id=event_id).first() or make_outage(
-                event_id, "feeder", Feeder.objects.get(feeder_id=feeder)
-            )
-            if status:
-                Outage.objects.filter(pk=outage.pk).update(status=status)
-            with connection.cursor() as cursor:
-                for each in (kind, *extra_kinds):
-                    payload = {"id": outage.pk, "event_id": event_id, "kind": each}
-                    cursor.execute("SELECT pg_notify('oms_outages', %s)", [json.dumps(payload)])
-            if rollback:
-                raise Rollback
-    except Rollback:
-        pass
+    from oms.tokens import issue_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('live-feeds', INGEST_SCOPES)}")
+    response = client.post(f"/api/ingest/{provider}/", event, format="json")
+    assert response.status_code in (200, 201), response.content
+    return response.json()
+
+
+def at(minutes: float = 0) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def scada(feeder: str, substation: str, *, energized: bool = False, minutes: float = 0) -> dict:
+    kind = (
+        ("MV_AlarmRestoration", "Energized")
+        if energized
+        else ("MV_AlarmLossOfVoltage", "De-energized")
+    )
+    return {
+        "eventType": kind[0],
+        "alarmType": kind[1],
+        "substationId": substation,
+        "feederId": feeder,
+        "timestamp": at(minutes),
+    }
+
+
+def onu(onu_id: int, meters: list[str], *, restored: bool = False, minutes: float = 0) -> dict:
+    kind = "ONU_PowerRestored" if restored else "ONU_LastGaspAlert"
+    return {
+        "eventId": f"onu-{onu_id}-{kind}-{minutes}",
+        "type": kind,
+        "onuId": onu_id,
+        "timestamp": at(minutes),
+        "associatedMeters": meters,
+    }
+
+
+def kaifa(meter: str, *, restored: bool = False, minutes: float = 0) -> dict:
+    """The fixture KAIFA message, for `meter` (its asset mRID may be the meter number)."""
+    event = copy.deepcopy(load_fixture("providers/kaifa_power_outage.json"))
+    ref = "PowerRestored" if restored else "PowerOutage"
+    event["header"]["message_id"] = f"msg-{meter}-{ref}-{minutes}"
+    event["payload"]["event_id"] = f"evt-{meter}-{ref}-{minutes}"
+    event["payload"]["assets"]["ns2:mRID"] = meter
+    event["payload"]["usage_point"]["ns2:mRID"] = f"UP-{meter}"
+    event["payload"]["event_type"]["@ref"] = ref
+    event["payload"]["created_date_time"] = at(minutes)
+    return event

@@ -20,15 +20,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def redis_reachable(host="127.0.0.1", port=6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def database_env() -> dict[str, str]:
     """DATABASE_URL (and PG* for a socket folder) naming the database the tests use now."""
     from django.db import connection

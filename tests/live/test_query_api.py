@@ -18,13 +18,14 @@ READ_PATHS = [
     "/api/substations/SS001/meters/",
     "/api/feeders/FD001/meters/",
     "/api/outages/",
-    "/api/outages/OMS-1/",
-    "/api/outages/OMS-1/meters/",
+    "/api/outages/{feeder}/",
+    "/api/outages/{feeder}/meters/",
 ]
 
 
 @pytest.mark.parametrize("path", READ_PATHS)
 def test_read_paths_need_the_read_scope(outages, api_client, token_client, path):
+    path = path.format(**outages)
     assert api_client.get(path).status_code == 401
     assert token_client("ingest:scada").get(path).status_code == 403
     assert token_client("read").get(path).status_code == 200
@@ -123,27 +124,33 @@ def test_meters_fed_from_a_device(grid, token_client):
 
 def test_outage_list_filters(outages, token_client):
     client = token_client("read")
+    feeder, dp, meter, cleared = (outages[k] for k in ("feeder", "dp", "meter", "cleared"))
 
     def ids(**params):
         body = client.get("/api/outages/", params).json()
         return [o["event_id"] for o in body["results"]]
 
-    assert ids() == ["OMS-4", "OMS-3", "OMS-2", "OMS-1"]  # newest first
-    assert ids(status="active") == ["OMS-2", "OMS-1"]
-    assert ids(status="restored") == ["OMS-3"]
-    assert ids(status="restored,cleared") == ["OMS-4", "OMS-3"]
-    assert ids(scope="dp") == ["OMS-2"]
-    assert ids(substation="SS001") == ["OMS-1"]
-    assert ids(substation="SS002") == ["OMS-4", "OMS-3", "OMS-2"]
-    assert ids(feeder="FD001") == ["OMS-1"]
-    assert ids(since="2025-10-01T06:25:30Z") == ["OMS-4", "OMS-3", "OMS-2"]
-    assert ids(since="2025-10-01T06:25:30Z", until="2025-10-01T06:45:30Z") == ["OMS-3", "OMS-2"]
+    # Newest first; the meter outages the DP outage absorbed are listed as merged.
+    merged = ids(status="merged")
+    assert len(merged) == 9  # the tenth last gasp found the DP outage standing
+    assert ids() == [cleared, meter, dp, *merged, feeder]
+    assert ids(status="active") == [dp, feeder]
+    assert ids(status="restored") == [meter]
+    assert ids(status="restored,cleared") == [cleared, meter]
+    assert ids(scope="dp") == [dp]
+    assert ids(scope="meter", status="restored") == [meter]
+    assert ids(substation="SS001") == [cleared, meter, feeder]
+    assert ids(substation="SS002") == [dp, *merged]
+    assert ids(feeder="FD002") == [feeder]
+    assert ids(feeder="FD001") == [cleared, meter]
+    assert ids(since="2025-10-01T06:25:30Z") == [cleared, meter, dp, *merged]
+    assert ids(since="2025-10-01T06:25:31Z", until="2025-10-01T06:45:30Z") == [meter]
     assert client.get("/api/outages/", {"status": "lost"}).status_code == 400
     assert client.get("/api/outages/", {"since": "yesterday"}).status_code == 400
 
 
 def test_outage_shape(outages, token_client):
-    row = token_client("read").get("/api/outages/", {"feeder": "FD001"}).json()["results"][0]
+    row = token_client("read").get("/api/outages/", {"feeder": "FD002"}).json()["results"][0]
     contract = {
         "event_id", "event_type", "status", "scope", "substation", "feeder", "dp", "severity",
         "confidence_score", "affected_meters_count", "restored_meters_count",
@@ -151,24 +158,39 @@ def test_outage_shape(outages, token_client):
         "actual_restoration_time", "root_cause", "description", "source_types", "source_count",
     }  # fmt: skip
     assert contract <= set(row)
-    assert row["substation"] == "SS001" and row["feeder"] == "FD001" and row["dp"] is None
-    assert row["confidence_score"] == 1.0
+    assert row["event_id"] == outages["feeder"] and row["status"] == "detected"
+    assert row["substation"] == "SS001" and row["feeder"] == "FD002" and row["dp"] is None
+    assert row["confidence_score"] == 1.0  # 1 - (1 - 1.0)(1 - 0.6)
     assert row["source_types"] == ["onu", "scada"]
     assert row["source_count"] == 2
-    assert row["affected_customers_count"] == 39
-    assert row["location_lat"] == pytest.approx(32.026)
+    assert row["affected_meters_count"] == 40
+    assert row["affected_customers_count"] == 39  # CUST_00000041 has two of its meters
+    assert row["location_lat"] == pytest.approx(32.02)  # the feeder's
+    dp = token_client("read").get("/api/outages/", {"scope": "dp"}).json()["results"][0]
+    assert (dp["status"], dp["source_count"]) == ("confirmed", 10)
+    assert dp["source_types"] == ["kaifa", "onu"]
+    assert (dp["affected_meters_count"], dp["affected_customers_count"]) == (20, 20)
 
 
 def test_one_outage_with_sources_timeline_and_meters(outages, token_client):
     client = token_client("read")
-    body = client.get("/api/outages/OMS-1/").json()
-    assert [s["source_event_id"] for s in body["sources"]] == ["S-1", "O-1"]
-    assert [t["event_type"] for t in body["timeline"]] == ["detected", "source_added"]
-    meters = client.get("/api/outages/OMS-1/meters/").json()
-    assert meters["count"] == 3
+    body = client.get(f"/api/outages/{outages['feeder']}/").json()
+    assert [s["source_type"] for s in body["sources"]] == ["scada", "onu"]
+    assert body["sources"][1]["source_event_id"] == "onu-4200043-ONU_LastGaspAlert-0.1"
+    assert [t["description"] for t in body["timeline"]] == [
+        "Outage detected",
+        "1 scada event",
+        "1 onu event",
+    ]
+    meters = client.get(f"/api/outages/{outages['feeder']}/meters/").json()
+    assert meters["count"] == 40
     first = meters["results"][0]
-    assert first["meter_number"] == "M40000001" and first["dp"] == "DP001"
+    assert first["meter_number"] == "M40000041" and first["dp"] == "DP003"
     assert first["off_at"].startswith("2025-10-01T06:15:30") and first["restored_at"] is None
+    restored = client.get(f"/api/outages/{outages['meter']}/meters/").json()["results"]
+    assert [(m["meter_number"], m["restored_at"][:19]) for m in restored] == [
+        ("M40000003", "2025-10-01T07:05:30")
+    ]
     assert client.get("/api/outages/OMS-404/").status_code == 404
     assert client.get("/api/outages/OMS-404/meters/").status_code == 404
 
@@ -189,8 +211,8 @@ def test_meter_positions_for_the_map(grid, token_client):
         ("/api/distribution-points/", 4),
         ("/api/feeders/FD001/meters/", 5),
         ("/api/outages/", 4),
-        ("/api/outages/OMS-1/", 5),
-        ("/api/outages/OMS-1/meters/", 5),
+        ("/api/outages/{feeder}/", 5),
+        ("/api/outages/{feeder}/meters/", 5),
         ("/api/meters/M40000001/history/", 5),
     ],
 )
@@ -198,5 +220,5 @@ def test_no_query_per_row(outages, token_client, django_assert_max_num_queries, 
     """Token lookup (+ last_used update), count, page; never one more query per row."""
     client = token_client("read")
     with django_assert_max_num_queries(max_queries):
-        response = client.get(path)
+        response = client.get(path.format(**outages))
     assert response.status_code == 200

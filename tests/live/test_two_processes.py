@@ -12,11 +12,11 @@ import uuid
 
 import pytest
 
-from tests.live.servers import DaphneServer, redis_reachable, wait_for
+from tests.live.servers import DaphneServer, wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not redis_reachable(), reason="no Redis at 127.0.0.1:6379"),
+    pytest.mark.needs("redis"),
 ]
 
 TRIP = {

@@ -1,7 +1,7 @@
 """The websocket feed: admission (session, token, none → 4401), snapshot, resync, pushes in order.
 
-Pushes here go through the relay listening on the test database; changes are committed with a
-direct `pg_notify` as the engine does, so these tests do not depend on the engine's rules.
+Pushes here go through the relay listening on the test database; the changes are the engine's,
+made by feeds posted to the ingest endpoint, so what a screen receives is what the engine said.
 """
 
 from __future__ import annotations
@@ -10,13 +10,16 @@ import asyncio
 import contextlib
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from tests.live.helpers import (
     ORIGIN,
-    commit_change,
     connect,
     expect_closed_4401,
+    ingest,
+    onu,
     read_token,
+    scada,
     session_cookie,
 )
 
@@ -44,10 +47,10 @@ async def test_a_read_token_gets_the_snapshot(outages):
     communicator = await connect(f"/ws/outages/?token={key}")
     snapshot = await communicator.receive_json_from(timeout=5)
     assert snapshot["type"] == "snapshot"
-    assert [o["event_id"] for o in snapshot["outages"]] == ["OMS-2", "OMS-1"]
+    assert [o["event_id"] for o in snapshot["outages"]] == [outages["dp"], outages["feeder"]]
     assert snapshot["outages"][1]["source_types"] == ["onu", "scada"]
     assert snapshot["summary"]["active_outages"] == 2
-    assert snapshot["summary"]["affected_customers"] == 39
+    assert snapshot["summary"]["affected_customers"] == 39 + 20  # FD002 and DP005
     assert snapshot["summary"]["by_status"] == {"detected": 1, "confirmed": 1, "in_progress": 0}
     assert "seq" in snapshot
     await communicator.send_to(text_data="{not json")  # ignored, the socket stays up
@@ -80,26 +83,49 @@ async def test_a_session_without_origin_is_closed_with_4401(outages):
 # --- pushes through the relay ---------------------------------------------------------------
 
 
+post = sync_to_async(ingest)
+
+
+@sync_to_async
+def rolled_back_trip(feeder: str, substation: str):
+    """The ingest action applies a trip in a transaction that then rolls back."""
+    from django.db import transaction
+
+    from ingest import actions
+
+    class Rollback(Exception):
+        pass
+
+    with contextlib.suppress(Rollback), transaction.atomic():
+        actions.ingest_scada_events([scada(feeder, substation)])
+        raise Rollback
+
+
 async def test_committed_changes_are_pushed_once_and_rolled_back_ones_never(grid, relay):
     key = await read_token("read")
     communicator = await connect(f"/ws/outages/?token={key}")
     snapshot = await communicator.receive_json_from(timeout=5)
     assert snapshot["outages"] == []
 
-    await commit_change("OMS-A", "created")
+    answer = await post("scada", scada("FD002", "SS001"))
     created = await communicator.receive_json_from(timeout=10)
     assert created["type"] == "outage.created"
-    assert created["outage"]["event_id"] == "OMS-A"
+    assert created["outage"]["event_id"] == answer["outage_event_id"]
     assert created["outage"]["feeder"] == "FD002"
+    assert created["outage"]["affected_customers_count"] == 39
     assert created["summary"]["active_outages"] == 1
     assert created["seq"] == snapshot["seq"] + 1
 
-    await commit_change("OMS-B", "created", feeder="FD003", rollback=True)
+    await rolled_back_trip("FD003", "SS002")
     # A barrier: the next message is this one, so the rolled-back change was never pushed.
-    await commit_change("OMS-A", "restored", status="restored")
+    await post("scada", scada("FD002", "SS001", energized=True, minutes=30))
     restored = await communicator.receive_json_from(timeout=10)
-    assert (restored["type"], restored["outage"]["event_id"]) == ("outage.restored", "OMS-A")
+    assert (restored["type"], restored["outage"]["event_id"]) == (
+        "outage.restored",
+        answer["outage_event_id"],
+    )
     assert restored["outage"]["status"] == "restored"
+    assert restored["summary"]["active_outages"] == 0
     assert restored["seq"] == created["seq"] + 1
     await communicator.disconnect()
 
@@ -110,21 +136,22 @@ async def test_a_burst_for_one_outage_is_one_push(grid, relay):
     await communicator.receive_json_from(timeout=5)
     relay.window = 2.0  # wide enough to gather the three transactions below
     # After a quiet spell a change goes out at once and opens a window...
-    await commit_change("OMS-W", "created", feeder="FD003")
+    first_id = (await post("scada", scada("FD003", "SS002")))["outage_event_id"]
     first = await communicator.receive_json_from(timeout=10)
-    assert first["outage"]["event_id"] == "OMS-W"
+    assert first["outage"]["event_id"] == first_id
     # ... in which changes gather: three transactions on one outage make one push.
-    await commit_change("OMS-C", "created")
-    await commit_change("OMS-C", "updated")
-    await commit_change("OMS-C", "updated", extra_kinds=("restored",))
+    burst_id = (await post("scada", scada("FD001", "SS001", minutes=1)))["outage_event_id"]
+    await post("onu", onu(4101207, ["M40000001", "M40000002"], minutes=1.1))  # a source more
+    await post("scada", scada("FD001", "SS001", energized=True, minutes=40))
     burst = await communicator.receive_json_from(timeout=10)
-    assert burst["outage"]["event_id"] == "OMS-C"
+    assert burst["outage"]["event_id"] == burst_id
     assert burst["type"] == "outage.restored"  # the weightiest change of the window
+    assert burst["outage"]["source_types"] == ["onu", "scada"]
     assert burst["seq"] == first["seq"] + 1
     relay.window = 0.02
-    await commit_change("OMS-D", "created", feeder="FD001")
+    barrier_id = (await post("scada", scada("FD002", "SS001", minutes=50)))["outage_event_id"]
     barrier = await communicator.receive_json_from(timeout=10)
-    assert barrier["outage"]["event_id"] == "OMS-D"
+    assert barrier["outage"]["event_id"] == barrier_id
     assert barrier["seq"] == burst["seq"] + 1
     await communicator.disconnect()
 
@@ -143,9 +170,10 @@ async def test_a_client_that_joined_before_the_stream_started_is_rebased(grid):
     try:
         rebased = await communicator.receive_json_from(timeout=10)  # on the relay's heartbeat
         assert rebased["type"] == "snapshot" and rebased["seq"] == 0
-        await commit_change("OMS-E", "created")
+        await post("scada", scada("FD002", "SS001"))
         pushed = await communicator.receive_json_from(timeout=10)
         assert (pushed["type"], pushed["seq"]) == ("outage.created", 1)
+        assert pushed["outage"]["feeder"] == "FD002"
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

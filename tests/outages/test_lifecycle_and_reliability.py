@@ -73,10 +73,42 @@ def test_transition_needs_operate_scope_and_a_known_outage(feeder_outage, token_
     assert missing.status_code == 404
 
 
-def test_cancel_from_any_active_status(feeder_outage, token_client):
+# The operator's steps from detection to each active status.
+ON_THE_WAY = {
+    "detected": [],
+    "confirmed": ["confirmed"],
+    "in_progress": ["confirmed", "in_progress"],
+}
+
+
+@pytest.mark.parametrize("status", ["detected", "confirmed", "in_progress"])
+def test_cancel_from_any_active_status(feeder_outage, token_client, status):
+    client = token_client("operate", "read")
+    for step in ON_THE_WAY[status]:
+        assert transition(client, feeder_outage, status=step).status_code == 200
+    feeder_outage.refresh_from_db()
+    assert feeder_outage.status == status
+
+    answer = transition(client, feeder_outage, status="cancelled")
+
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == "cancelled"
+    feeder_outage.refresh_from_db()
+    assert feeder_outage.status == "cancelled"
+    last = feeder_outage.timeline.filter(event_type="status_change").order_by("id").last()
+    assert last.description == f"Status {status} → cancelled"
+    assert client.get("/api/outages/", {"status": "active"}).json()["count"] == 0
+    assert transition(client, feeder_outage, status="cancelled").status_code == 409
+
+
+def test_an_ended_outage_cannot_be_cancelled(feeder_outage, token_client):
     client = token_client("operate")
-    transition(client, feeder_outage, status="confirmed")
-    assert transition(client, feeder_outage, status="cancelled").json()["status"] == "cancelled"
+    restoration("FD001", at(minutes=30))
+    feeder_outage.refresh_from_db()
+    assert feeder_outage.status == "restored"
+    assert transition(client, feeder_outage, status="cancelled").status_code == 409
+    feeder_outage.refresh_from_db()
+    assert feeder_outage.status == "restored"
 
 
 def test_reliability_indices_match_a_hand_computed_period(grid, token_client):

@@ -8,7 +8,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,18 +24,9 @@ from tests.live.servers import ROOT, database_env, wait_for
 AMQP_URL = os.environ.get("OMS_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
-def rabbit_reachable(host="127.0.0.1", port=5672) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 pytestmark = [
-    pytest.mark.skipif(not rabbit_reachable(), reason="no RabbitMQ at 127.0.0.1:5672"),
+    pytest.mark.needs("rabbitmq"),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("reference_data"),
 ]
 
 

@@ -1,9 +1,7 @@
 """Routes of the network API (included under /api/)."""
 
-from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from topology.api.lines import LineList
 from topology.api.views import DistributionPointViewSet, FeederViewSet, SubstationViewSet
 
 router = SimpleRouter()
@@ -11,7 +9,4 @@ router.register("substations", SubstationViewSet, basename="substation")
 router.register("feeders", FeederViewSet, basename="feeder")
 router.register("distribution-points", DistributionPointViewSet, basename="distribution-point")
 
-urlpatterns = [
-    *router.urls,
-    path("network/lines/", LineList.as_view(), name="network-lines"),
-]
+urlpatterns = router.urls
