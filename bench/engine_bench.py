@@ -29,8 +29,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from ingest import sqlfuncs as ingest_sql  # noqa: E402
 from oms.simulator import generate_grid  # noqa: E402
-from outages import sqlfuncs  # noqa: E402
 
 LOOP_SQL = """
 DO $$
@@ -65,7 +65,7 @@ def timed(work) -> float:
 
 
 def engine(feeder: str, substation: str) -> None:
-    answer = sqlfuncs.insert_scada_event_with_meter_check(
+    answer = ingest_sql.insert_scada_event_with_meter_check(
         {
             "eventType": "MV_AlarmLossOfVoltage",
             "alarmType": "De-energized",

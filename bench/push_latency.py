@@ -115,7 +115,7 @@ def prepare_database() -> tuple[list[tuple[str, str]], str, str]:
 
 def clear_outages(feeders) -> None:
     """Restore every feeder (a previous run may have left outages standing)."""
-    from outages.sqlfuncs import insert_scada_event_with_meter_check
+    from ingest.sqlfuncs import insert_scada_event_with_meter_check
 
     stamp = datetime.now(UTC).isoformat()
     for substation, feeder in feeders:

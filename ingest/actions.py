@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import orjson
 from django.db import DataError, connection, transaction
 
+from ingest import sqlfuncs as ingest_sql
 from ingest.matching import resolve_meters
 from ingest.models import (
     CallCenterTicket,
@@ -146,7 +147,7 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
         for index, event in enumerate(events):
             try:
                 with transaction.atomic(savepoint=savepoint):
-                    answers.append(sqlfuncs.insert_scada_event_with_meter_check(event))
+                    answers.append(ingest_sql.insert_scada_event_with_meter_check(event))
             except DataError as error:
                 refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}
     outcome = _counts(answers)
@@ -385,7 +386,7 @@ def replay_unmatched(provider: str | None = None, ids: list[int] | None = None) 
                 last_pk = rows[-1]["id"]
                 if name == "scada":
                     statuses = [
-                        sqlfuncs.apply_stored_scada_event(row["id"])["status"] for row in rows
+                        ingest_sql.apply_stored_scada_event(row["id"])["status"] for row in rows
                     ]
                 else:
                     pairs = [(row["id"], FROM_ROW[name](row)) for row in rows]

@@ -1,5 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels, and the outage relay.
 
+Bodies are refused before they are read when too large or unauthorized (oms/admission.py).
+
 The relay (outages/relay.py) starts with the server: under Daphne when its reactor runs, under
 servers that speak the ASGI lifespan protocol (uvicorn) at startup.
 """
@@ -14,6 +16,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from oms.admission import RefuseBeforeReading, limit_daphne_bodies  # noqa: E402
 from oms.routing import websocket_urlpatterns  # noqa: E402
 from oms.wsauth import TokenOrSessionAuthMiddleware  # noqa: E402
 from outages.relay import ensure_relay_started, stop_relay  # noqa: E402
@@ -33,7 +36,9 @@ async def lifespan(scope, receive, send):
 
 def _http_app():
     """Django, serving /static/ itself unless OMS_SERVE_STATIC=off (then a proxy serves it)."""
-    if os.environ.get("OMS_SERVE_STATIC", "on").strip().lower() in {"0", "off", "false", "no"}:
+    from django.conf import settings
+
+    if not settings.OMS_SERVE_STATIC:
         return django_asgi_app
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
@@ -42,7 +47,8 @@ def _http_app():
 
 application = ProtocolTypeRouter(
     {
-        "http": _http_app(),
+        # Size, credentials and scope are checked before a body is read (oms/admission.py).
+        "http": RefuseBeforeReading(_http_app()),
         "websocket": TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }
@@ -55,6 +61,7 @@ def _start_with_daphne() -> None:
         return
     from twisted.internet import reactor
 
+    limit_daphne_bodies()
     # Startup triggers fire before the asyncio loop spins; callLater runs inside it.
     reactor.callWhenRunning(reactor.callLater, 0, ensure_relay_started)
     reactor.addSystemEventTrigger("before", "shutdown", stop_relay)

@@ -146,10 +146,22 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static-collected"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# Bodies over these are refused before they are read (oms/admission.py): the API's, the rest
+# (admin's CSV imports).
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 5 * 1024 * 1024)
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 
 # How often every open websocket's token or session is checked again (closed 4401 when gone).
 WS_CREDENTIAL_CHECK_S = float(os.environ.get("WS_CREDENTIAL_CHECK_S", 5))
+
+# The outage relay (outages/relay.py) runs in every server process unless OMS_RELAY=off; changes
+# that follow a push within the window go together; a heartbeat repeats the seq when idle.
+OMS_RELAY = env_bool("OMS_RELAY", True)
+OMS_PUSH_WINDOW_S = float(os.environ.get("OMS_PUSH_WINDOW_MS", 50)) / 1000
+OMS_PUSH_HEARTBEAT_S = float(os.environ.get("OMS_PUSH_HEARTBEAT_S", 5))
+# Daphne serves /static/ itself unless a proxy in front does (OMS_SERVE_STATIC=off).
+OMS_SERVE_STATIC = env_bool("OMS_SERVE_STATIC", True)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

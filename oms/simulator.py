@@ -1318,20 +1318,6 @@ class Quality:
     def recall(self) -> float:
         return len(self.found) / self.sustained if self.sustained else 1.0
 
-    @property
-    def perfect(self) -> bool:
-        return not (
-            self.missed
-            or self.false_outages
-            or self.duplicates
-            or self.wrong_status
-            or self.customer_errors
-            or self.wrong_meters
-            or self.stray_off
-            or self.momentary_as_outage
-            or self.blip_meters_twice
-        )
-
     def problems(self) -> list[str]:
         """Each departure from the ground truth, in words (for test failures and reports)."""
         out = [

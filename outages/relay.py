@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 
@@ -152,12 +151,8 @@ class OutageRelay:
         self.conninfo = conninfo or database_conninfo()
         self.layer = layer or get_channel_layer()
         self.elect = layer_is_shared() if elect is None else elect
-        self.window = (
-            float(os.environ.get("OMS_PUSH_WINDOW_MS", 50)) / 1000 if window is None else window
-        )
-        self.heartbeat = (
-            float(os.environ.get("OMS_PUSH_HEARTBEAT_S", 5)) if heartbeat is None else heartbeat
-        )
+        self.window = settings.OMS_PUSH_WINDOW_S if window is None else window
+        self.heartbeat = settings.OMS_PUSH_HEARTBEAT_S if heartbeat is None else heartbeat
         self.seq = 0
         self.pending: dict[tuple, tuple[int | None, str | None, str]] = {}
         self.flush_lock = asyncio.Lock()
@@ -327,7 +322,7 @@ _tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
 def relay_enabled() -> bool:
-    return os.environ.get("OMS_RELAY", "on").strip().lower() not in {"0", "off", "false", "no"}
+    return settings.OMS_RELAY
 
 
 def ensure_relay_started() -> asyncio.Task | None:

@@ -1,25 +1,18 @@
-"""The one Python wrapper per engine SQL function (outages/sql/*.sql).
+"""The Python wrappers of the outage engine's SQL functions that Python calls (outages/sql/*.sql).
 
-Every caller (ingest, lifecycle actions, admin, tests) goes through these; nothing else issues
-`SELECT <engine function>(...)`. The SQL functions emit `pg_notify('oms_outages', ...)` for every
-outage they change, so pushes follow the commit whichever door the change came through.
+Python calls only the engine's entry points, through these (ingest, lifecycle actions, tests);
+the other functions of outages/sql/ are the engine's own steps, called from SQL. The SQL
+functions emit `pg_notify('oms_outages', ...)` for every outage they change, so pushes follow
+the commit whichever door the change came through.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 import orjson
-from django.db import connection
 
-
-def _jsonb_call(sql: str, params: list[Any]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (value,) = cursor.fetchone()
-    return orjson.loads(value) if isinstance(value, str) else value
+from oms.sqlcalls import jsonb_call
 
 
 def _iso(value: datetime | str | None) -> str | None:
@@ -39,18 +32,8 @@ def apply_meter_evidence(events: list[dict]) -> list[dict]:
     are not returned and change nothing.
     """
     # orjson writes datetimes as RFC 3339, which timestamptz reads.
-    return _jsonb_call(
+    return jsonb_call(
         "SELECT outages_apply_meter_evidence(%s::jsonb)", [orjson.dumps(events).decode()]
-    )
-
-
-def insert_scada_event_with_meter_check(event: dict) -> dict:
-    """Store one SCADA event and apply it (the seed's function; the REST door calls it too).
-
-    Returns the ingest answer of CONTRACT §4 (with the seed's keys) as a dict.
-    """
-    return _jsonb_call(
-        "SELECT insert_scada_event_with_meter_check(%s::jsonb)", [json.dumps(event, default=str)]
     )
 
 
@@ -64,47 +47,7 @@ def transition_outage(
     crew: str | None = None,
 ) -> dict:
     """Move an outage along its lifecycle (outages_transition); raises on an illegal move."""
-    return _jsonb_call(
+    return jsonb_call(
         "SELECT outages_transition(%s, %s, %s, %s, %s::timestamptz, %s)",
         [event_id, status, actor, note, _iso(estimated_restoration_time), crew],
     )
-
-
-def apply_stored_scada_event(scada_event_pk: int) -> dict:
-    """Apply a stored SCADA event again (ingest_apply_scada_event): the replay of an unmatched
-    event once the registry knows its device. Returns the ingest answer."""
-    return _jsonb_call("SELECT ingest_apply_scada_event(%s)", [scada_event_pk])
-
-
-def apply_device_evidence(
-    *,
-    evidence: str,
-    scope: str,
-    device_id: int,
-    provider: str,
-    source_event_id: str,
-    event_time: datetime | str,
-    severity: str = "high",
-    root_cause: str = "",
-) -> list[dict]:
-    """Loss of voltage ('off') or restoration ('on') at a device (outages_apply_device_evidence).
-
-    Returns one row per meter fed from the device: meter_id, previous_status, power_status and
-    the outage it is counted in (or None).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT * FROM outages_apply_device_evidence(%s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                evidence,
-                scope,
-                device_id,
-                provider,
-                source_event_id,
-                _iso(event_time),
-                severity,
-                root_cause,
-            ],
-        )
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -375,17 +375,26 @@ def _read_rows(path: Path, spec: GridFile, report: ImportReport, progress):
             yield (line, *values)
 
 
+def stage_rows(cursor, table: str, names: list[str], sql_types: list[str], rows) -> None:
+    """(Re)create the temporary table `table` (dropped at commit) and COPY `rows` into it."""
+    column_defs = ", ".join(f"{n} {t}" for n, t in zip(names, sql_types, strict=True))
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMP TABLE {table} ({column_defs}) ON COMMIT DROP")
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+        for record in rows:
+            copy.write_row(record)
+
+
 def _load_file(path: Path, spec: GridFile, report: ImportReport, progress) -> None:
-    column_defs = ", ".join(f"{c.name} {c.sql_type}" for c in spec.columns)
-    names = ", ".join(c.name for c in spec.columns)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS grid_stage_raw, grid_stage")
-        cursor.execute(
-            f"CREATE TEMP TABLE grid_stage_raw (line integer, {column_defs}) ON COMMIT DROP"
+        cursor.execute("DROP TABLE IF EXISTS grid_stage")
+        stage_rows(
+            cursor,
+            "grid_stage_raw",
+            ["line", *(c.name for c in spec.columns)],
+            ["integer", *(c.sql_type for c in spec.columns)],
+            _read_rows(path, spec, report, progress),
         )
-        with cursor.cursor.copy(f"COPY grid_stage_raw (line, {names}) FROM STDIN") as copy:
-            for record in _read_rows(path, spec, report, progress):
-                copy.write_row(record)
         # A code repeated in one file: the last line wins.
         cursor.execute(
             f"CREATE TEMP TABLE grid_stage ON COMMIT DROP AS "

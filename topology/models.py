@@ -41,6 +41,9 @@ class Substation(Timestamped):
     region_code = models.CharField(max_length=20, blank=True, default="")
     voltage_level = models.CharField(max_length=20, blank=True, default="")
     status = models.CharField(max_length=20, choices=DeviceStatus, default=DeviceStatus.ACTIVE)
+    # The OpenDSS model it was imported from (`import_feeder`: prefix + circuit name); what
+    # hangs below it belongs to that model. Blank for grids loaded from CSV.
+    feeder_model = models.CharField(max_length=100, blank=True, db_default="")
 
     class Meta:
         db_table = "network_substations"
@@ -179,6 +182,22 @@ class Device(Timestamped):
 
     def __str__(self):
         return f"{self.kind} {self.code}"
+
+
+class Line(models.Model):
+    """A line of an imported feeder model, for the map: its section and its [lat, lng] points."""
+
+    code = models.CharField(max_length=100, unique=True)
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lines")
+    coordinates = models.JSONField(default=list)
+
+    class Meta:
+        db_table = "network_lines"
+        ordering = ["code"]
+        indexes = [models.Index(fields=["section"], name="lines_section_idx")]
+
+    def __str__(self):
+        return self.code
 
 
 class SwitchingSource(models.TextChoices):

@@ -43,11 +43,3 @@ def derive_feeding(feeder_ids: list[int] | None) -> dict[int, bool]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM topology_derive_feeding(%s::bigint[])", [feeder_ids])
         return dict(cursor.fetchall())
-
-
-def meters_fed_from(scope: str, code: str) -> list[dict]:
-    """The active meters fed from a device (topology_meters_fed_from), as dicts."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM topology_meters_fed_from(%s, %s)", [scope, code])
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

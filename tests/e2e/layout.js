@@ -29,16 +29,17 @@
     for (const el of [box, ...box.querySelectorAll("*")]) {
       if (el.closest("svg") && el.tagName.toLowerCase() !== "svg") continue;  // map drawing: below
       if (el.closest(".leaflet-pane")) continue;  // map drawing: below
+      const drawing = el.classList.contains("leaflet-container");  // panned and zoomed inside
       if (!shown(el)) continue;
       const style = getComputedStyle(el);
       const inline = style.display === "inline";
       // Wider than its box: cut off (hidden/ellipsis) or only reachable by scrolling sideways.
-      if (!inline && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+      if (!inline && !drawing && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
         problems.push(`${name(el)} is ${el.scrollWidth}px wide in ${el.clientWidth}px`);
       }
       // Taller than its box and not meant to scroll: cut off at the bottom.
       const scrolls = ["auto", "scroll"].includes(style.overflowY);
-      if (!inline && !scrolls && el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 1) {
+      if (!inline && !drawing && !scrolls && el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 1) {
         problems.push(`${name(el)} is ${el.scrollHeight}px tall in ${el.clientHeight}px`);
       }
       // Spilling out of its panel (overflow: visible drawn over the neighbour).
@@ -54,7 +55,7 @@
     }
   }
   // Map labels: legible on screen and not under a marker.
-  for (const label of document.querySelectorAll("#map text, #map .map-label")) {
+  for (const label of document.querySelectorAll("#map .map-label")) {
     if (!shown(label)) continue;
     const r = label.getBoundingClientRect();
     const map = document.getElementById("map").getBoundingClientRect();

@@ -69,7 +69,7 @@ def test_an_outage_appears_live_and_is_confirmed_from_the_dashboard(
     expect(row).to_contain_text("FD001")
     expect(row).to_contain_text("detected")
     expect(page.locator("#kpi-outages")).to_have_text("1")
-    expect(page.locator("#layer-outages [data-id]")).to_have_count(1)
+    expect(page.locator("#map [data-outage]")).to_have_count(1)
 
     row.click()
     expect(page.locator("#detail-body")).to_contain_text(event_id)
@@ -79,7 +79,7 @@ def test_an_outage_appears_live_and_is_confirmed_from_the_dashboard(
     expect(page.locator("#detail-body .chip").first).to_have_text("confirmed", timeout=20000)
     # Device counts follow the pushes: FD001's 40 meters are off.
     expect(page.locator("#kpi-meters-off")).to_have_text("40", timeout=20000)
-    expect(page.locator("#layer-meters .m-off")).to_have_count(40, timeout=20000)
+    expect(page.locator("#map path.m-off")).to_have_count(40, timeout=20000)
 
     page.screenshot(path=screenshot_path("dashboard.png"), full_page=True)
     assert errors == []

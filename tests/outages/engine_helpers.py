@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from ingest import sqlfuncs as ingest_sql
 from meters.models import Meter
 from outages import sqlfuncs
 from outages.models import ACTIVE_STATUSES, Outage
@@ -39,7 +40,7 @@ def meter_evidence(numbers, evidence, when, provider="kaifa", key="ev"):
 
 def scada(feeder: str, event_type: str, when: datetime, substation: str = "SS001") -> dict:
     alarm = {"MV_AlarmLossOfVoltage": "De-energized", "MV_AlarmRestoration": "Energized"}
-    return sqlfuncs.insert_scada_event_with_meter_check(
+    return ingest_sql.insert_scada_event_with_meter_check(
         {
             "eventType": event_type,
             "alarmType": alarm[event_type],

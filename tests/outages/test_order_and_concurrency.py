@@ -8,6 +8,7 @@ from django.db import connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest import sqlfuncs as ingest_sql
 from meters.models import Meter
 from outages import sqlfuncs
 from outages.models import ACTIVE_STATUSES, Outage
@@ -35,7 +36,7 @@ def replay(events):
     for kind, target, evidence, minute, provider in events:
         when = T0 + timedelta(minutes=minute)
         if kind == "scada":
-            sqlfuncs.insert_scada_event_with_meter_check(
+            ingest_sql.insert_scada_event_with_meter_check(
                 {
                     "eventType": "MV_AlarmLossOfVoltage"
                     if evidence == "off"

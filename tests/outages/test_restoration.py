@@ -76,10 +76,10 @@ def test_thirteen_second_loss_and_restoration_is_momentary(db, tmp_path):
     loss = json.loads((samples / "scada_event_20250924_082833_288886_unknown.json").read_text())
     back = json.loads((samples / "scada_event_20250924_082846_736879_unknown.json").read_text())
 
-    from outages import sqlfuncs
+    from ingest import sqlfuncs as ingest_sql
 
-    opened = sqlfuncs.insert_scada_event_with_meter_check(loss)
-    sqlfuncs.insert_scada_event_with_meter_check(back)
+    opened = ingest_sql.insert_scada_event_with_meter_check(loss)
+    ingest_sql.insert_scada_event_with_meter_check(back)
 
     outage = Outage.objects.get(event_id=opened["outage_event_id"])
     assert (outage.status, outage.event_type) == ("restored", "momentary")

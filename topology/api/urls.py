@@ -1,7 +1,9 @@
 """Routes of the network API (included under /api/)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from topology.api.lines import LineList
 from topology.api.views import DistributionPointViewSet, FeederViewSet, SubstationViewSet
 
 router = SimpleRouter()
@@ -9,4 +11,7 @@ router.register("substations", SubstationViewSet, basename="substation")
 router.register("feeders", FeederViewSet, basename="feeder")
 router.register("distribution-points", DistributionPointViewSet, basename="distribution-point")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("network/lines/", LineList.as_view(), name="network-lines"),
+]
