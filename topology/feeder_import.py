@@ -3,8 +3,9 @@
 One transaction: every table is staged through COPY (topology.grid.stage_rows) and upserted by
 one statement that changes only rows that differ, so a re-import of the same model changes
 nothing. Elements that left the model are retired (DPs, customers and meters set inactive, their
-history kept; devices and lines deleted). Then feeding is derived for the model's feeders
-(topology_derive_feeding, which takes their locks) and their meters re-derived.
+history kept; devices, lines and the sections nothing uses any more deleted). Then feeding is
+derived for the model's feeders (topology_derive_feeding, which takes their locks) and their
+meters re-derived.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from topology.feeder_model import FeederModel
+from topology.feeder_ownership import RETIRE, collisions
 from topology.grid import stage_rows
 from topology.sqlfuncs import derive_feeding, rederive_meters
 
@@ -59,62 +61,6 @@ def ami_channels(meters: list[dict]) -> dict[str, tuple]:
             prepaid = r >= 1 - no_channel * PREPAID_OF_NO_CHANNEL
             channels[code] = ("prepaid" if prepaid else "conventional", None, None, None, None)
     return channels
-
-
-OWNED = {  # table → SQL of the codes (among %(codes)s) already used outside model %(model)s
-    "substation": """
-        SELECT substation_id FROM network_substations
-         WHERE substation_id = ANY (%(codes)s) AND feeder_model <> %(model)s""",
-    "feeder": """
-        SELECT f.feeder_id FROM network_feeders f
-          JOIN network_substations s ON s.id = f.substation_id
-         WHERE f.feeder_id = ANY (%(codes)s) AND s.feeder_model <> %(model)s""",
-    "section": """
-        SELECT c.code FROM network_sections c
-          JOIN network_feeders f ON f.id = c.feeder_id
-          JOIN network_substations s ON s.id = f.substation_id
-         WHERE c.code = ANY (%(codes)s) AND s.feeder_model <> %(model)s""",
-    "device": """
-        SELECT d.kind || ' ' || d.code FROM network_devices d
-          JOIN network_sections c ON c.id = d.section_a_id
-          JOIN network_feeders f ON f.id = c.feeder_id
-          JOIN network_substations s ON s.id = f.substation_id
-         WHERE d.kind || ' ' || d.code = ANY (%(codes)s) AND s.feeder_model <> %(model)s""",
-    "dp": """
-        SELECT d.dp_id FROM network_distribution_points d
-          JOIN network_feeders f ON f.id = d.feeder_id
-          JOIN network_substations s ON s.id = f.substation_id
-         WHERE d.dp_id = ANY (%(codes)s) AND s.feeder_model <> %(model)s""",
-    "meter": """
-        SELECT m.meter_number FROM oms_meters m
-          LEFT JOIN network_substations s ON s.id = m.substation_id
-         WHERE m.meter_number = ANY (%(codes)s) AND coalesce(s.feeder_model, '') <> %(model)s""",
-    "customer": """
-        SELECT c.customer_id FROM oms_customers c
-         WHERE c.customer_id = ANY (%(codes)s) AND NOT EXISTS (
-               SELECT 1 FROM oms_meters m JOIN network_substations s ON s.id = m.substation_id
-                WHERE m.customer_id = c.id AND s.feeder_model = %(model)s)""",
-}
-
-
-def _collisions(cursor, model_code: str, fm: FeederModel) -> list[str]:
-    codes = {
-        "substation": [s["code"] for s in fm.substations],
-        "feeder": [f["code"] for f in fm.feeders],
-        "section": fm.sections,
-        "device": [f"{d['kind']} {d['code']}" for d in fm.devices],
-        "dp": [d["code"] for d in fm.dps],
-        "meter": [m["code"] for m in fm.meters],
-        "customer": [m["code"] for m in fm.meters],
-    }
-    found = []
-    for kind, sql in OWNED.items():
-        cursor.execute(sql + " ORDER BY 1", {"codes": codes[kind], "model": model_code})
-        taken = [code for (code,) in cursor.fetchall()]
-        if taken:
-            more = ", …" if len(taken) > 5 else ""
-            found.append(f"{kind}: {len(taken):,} ({', '.join(taken[:5])}{more})")
-    return found
 
 
 def prefixed(fm: FeederModel, prefix: str) -> FeederModel:
@@ -370,45 +316,6 @@ def _upsert(cursor, fm: FeederModel, model_code: str) -> dict[str, int]:
     return counts
 
 
-RETIRE = {  # what left the model %(model)s: never deleted where history hangs on it
-    "lines": """
-        DELETE FROM network_lines l USING network_sections c, network_feeders f,
-               network_substations s
-         WHERE c.id = l.section_id AND f.id = c.feeder_id AND s.id = f.substation_id
-           AND s.feeder_model = %(model)s AND l.code NOT IN (SELECT code FROM fi_lines)""",
-    "devices": """
-        DELETE FROM network_devices d USING network_sections c, network_feeders f,
-               network_substations s
-         WHERE c.id = d.section_a_id AND f.id = c.feeder_id AND s.id = f.substation_id
-           AND s.feeder_model = %(model)s
-           AND (d.kind, d.code) NOT IN (SELECT kind, code FROM fi_devices)""",
-    "meters": """
-        UPDATE oms_meters m SET status = 'inactive', updated_at = now()
-          FROM network_substations s
-         WHERE s.id = m.substation_id AND s.feeder_model = %(model)s AND m.status <> 'inactive'
-           AND m.meter_number NOT IN (SELECT code FROM fi_meters)""",
-    "customers": """
-        UPDATE oms_customers c SET status = 'inactive', updated_at = now()
-          FROM oms_meters m, network_substations s
-         WHERE m.customer_id = c.id AND s.id = m.substation_id AND s.feeder_model = %(model)s
-           AND c.status <> 'inactive' AND c.customer_id NOT IN (SELECT code FROM fi_meters)""",
-    "distribution points": """
-        UPDATE network_distribution_points d SET status = 'inactive', updated_at = now()
-          FROM network_feeders f, network_substations s
-         WHERE f.id = d.feeder_id AND s.id = f.substation_id AND s.feeder_model = %(model)s
-           AND d.status <> 'inactive' AND d.dp_id NOT IN (SELECT code FROM fi_dps)""",
-    "feeders": """
-        UPDATE network_feeders f SET status = 'inactive', updated_at = now()
-          FROM network_substations s
-         WHERE s.id = f.substation_id AND s.feeder_model = %(model)s AND f.status <> 'inactive'
-           AND f.feeder_id NOT IN (SELECT code FROM fi_feeders)""",
-    "substations": """
-        UPDATE network_substations s SET status = 'inactive', updated_at = now()
-         WHERE s.feeder_model = %(model)s AND s.status <> 'inactive'
-           AND s.substation_id NOT IN (SELECT code FROM fi_substations)""",
-}
-
-
 def import_feeder_model(fm: FeederModel, model_code: str, progress=lambda m: None):
     """Write `fm` (codes already prefixed) as model `model_code` in one transaction."""
     report = FeederImportReport(model=model_code)
@@ -423,11 +330,11 @@ def import_feeder_model(fm: FeederModel, model_code: str, progress=lambda m: Non
         # the feeders this import rewrites; topology_derive_feeding takes them again.
         cursor.execute("SELECT topology_lock_network()")
         cursor.execute("SELECT topology_lock_feeders(%s::bigint[])", [before])
-        collisions = _collisions(cursor, model_code, fm)
-        if collisions:
+        taken = collisions(cursor, model_code, fm)
+        if taken:
             raise CollisionError(
                 f"codes of model {model_code} already used by another model or grid: "
-                f"{'; '.join(collisions)}. Import it with --prefix."
+                f"{'; '.join(taken)}. Import it with --prefix."
             )
         report.counts = _upsert(cursor, fm, model_code)
         progress("written: " + ", ".join(f"{v:,} {k}" for k, v in report.counts.items()))

@@ -280,6 +280,25 @@ def test_reimport_updates_moved_added_and_retired_elements(db, tmp_path):
     assert scalar("SELECT count(*) FROM oms_meter_status_events") == 1  # history kept
 
 
+def test_reimport_without_the_fuses_retires_them_and_the_sections_they_made(db):
+    import_model("ieee8500")
+    sections = scalar("SELECT count(*) FROM network_sections")
+    master, (relay_file, _) = MODELS["ieee8500"]
+
+    call_command(
+        "import_feeder", "opendss", str(FEEDERS / master), "--redirect", str(FEEDERS / relay_file)
+    )
+
+    assert scalar("SELECT count(*) FROM network_devices WHERE kind = 'fuse'") == 0
+    assert scalar("SELECT count(*) FROM network_sections") < sections
+    fed = rows(
+        """SELECT count(*), count(*) FILTER (WHERE c.energized) FROM oms_meters m
+             JOIN network_distribution_points d ON d.id = m.dp_id
+             JOIN network_sections c ON c.id = d.section_id WHERE m.status = 'active'"""
+    )
+    assert fed == [(1177, 1177)]
+
+
 def test_models_whose_codes_collide_are_refused_unless_prefixed(db):
     import_model("ieee8500")
     before = model_counts()
