@@ -38,7 +38,7 @@ from ingest.parsers import (
 )
 from ingest.unmatched import UnmatchedEvents
 from oms import metrics
-from oms.api import PayloadTooLarge, exception_handler
+from oms.api import PayloadTooLarge
 from oms.models import Scope
 
 _BOM = b"\xef\xbb\xbf"
@@ -118,9 +118,6 @@ class IngestBaseView(APIView):
     @property
     def required_scope(self) -> str:
         return f"ingest:{self.provider}"
-
-    def get_exception_handler(self):
-        return exception_handler
 
 
 class SingleIngestView(IngestBaseView):
@@ -263,9 +260,6 @@ class UnknownProviderView(APIView):
     permission_classes = []
     parser_classes = []
 
-    def get_exception_handler(self):
-        return exception_handler
-
     def post(self, request, provider, *args, **kwargs):
         if not (request.user and request.user.is_authenticated):
             raise exceptions.NotAuthenticated()
@@ -298,9 +292,6 @@ def invalid_request(errors: dict) -> Response:
 class UnmatchedListView(APIView):
     required_scope = Scope.READ
 
-    def get_exception_handler(self):
-        return exception_handler
-
     @extend_schema(
         operation_id="unmatched_list",
         summary="Stored events that matched no meter or device",
@@ -329,9 +320,6 @@ class UnmatchedListView(APIView):
 class UnmatchedReplayView(APIView):
     required_scope = Scope.OPERATE
     parser_classes = []  # read here, so a bad body is a 400 of the same shape as ingest's
-
-    def get_exception_handler(self):
-        return exception_handler
 
     @extend_schema(
         operation_id="unmatched_replay",
