@@ -25,6 +25,8 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import JsonResponse
 
+from oms import errors
+
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
@@ -50,10 +52,11 @@ def unavailable_response(error: BaseException) -> JsonResponse:
     seconds = retry_after()
     logger.warning("database unavailable, answering 503: %s", str(error).strip()[:300])
     response = JsonResponse(
-        {
-            "detail": "The database is unavailable; nothing was stored. Retry later.",
-            "retry_after": seconds,
-        },
+        errors.body(
+            errors.DATABASE_UNAVAILABLE,
+            "The database is unavailable; nothing was stored. Retry later.",
+            retry_after=seconds,
+        ),
         status=503,
     )
     response["Retry-After"] = str(seconds)

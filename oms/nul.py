@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
+from oms import errors
+
 
 class NulCharacterMiddleware:
     def __init__(self, get_response):
@@ -25,10 +27,11 @@ class NulCharacterMiddleware:
             )
         if where is not None:
             return JsonResponse(
-                {
-                    "detail": "Request refused: NUL characters are not allowed.",
-                    "errors": {where: ["May not contain NUL characters."]},
-                },
+                errors.body(
+                    errors.NUL_CHARACTER,
+                    "Request refused: NUL characters are not allowed.",
+                    errors={where: ["May not contain NUL characters."]},
+                ),
                 status=400,
             )
         return self.get_response(request)

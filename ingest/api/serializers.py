@@ -185,11 +185,13 @@ class BatchAnswerSerializer(serializers.Serializer):
 
 class PayloadErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(help_text="stable machine-readable reason (see oms/errors.py)")
     errors = FieldErrorsField()
 
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(help_text="stable machine-readable reason (see oms/errors.py)")
 
 
 class UnmatchedEventSerializer(serializers.Serializer):

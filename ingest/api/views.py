@@ -37,6 +37,7 @@ from ingest.parsers import (
     parse_scada,
 )
 from ingest.unmatched import UnmatchedEvents
+from oms import errors as oms_errors
 from oms import metrics
 from oms.api import PayloadTooLarge
 from oms.models import Scope
@@ -73,9 +74,9 @@ def read_body(request) -> bytes:
 def refused(provider: str, errors: dict) -> Response:
     if provider in PARSERS:  # never a label a client makes up
         metrics.count_rejected(provider)
-    return Response(
-        {"detail": f"Invalid {provider} payload; nothing was stored.", "errors": errors},
-        status=status.HTTP_400_BAD_REQUEST,
+    code = oms_errors.INVALID_PAYLOAD if provider in PARSERS else oms_errors.UNKNOWN_PROVIDER
+    return oms_errors.refusal(
+        400, code, f"Invalid {provider} payload; nothing was stored.", errors=errors
     )
 
 
@@ -286,7 +287,9 @@ def flat_errors(errors, path: str = "") -> dict[str, list[str]]:
 
 
 def invalid_request(errors: dict) -> Response:
-    return Response({"detail": "Invalid request.", "errors": flat_errors(errors)}, status=400)
+    return oms_errors.refusal(
+        400, oms_errors.INVALID_REQUEST, "Invalid request.", errors=flat_errors(errors)
+    )
 
 
 class UnmatchedListView(APIView):

@@ -2,10 +2,11 @@
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from oms import errors
 from oms.timestamps import BoundedDateTimeField
 from outages import actions
 from outages.api.serializers import OutageSerializer, outages_for_api
@@ -42,9 +43,9 @@ class OutageTransitionView(APIView):
         try:
             actions.transition_outage(event_id=event_id, actor=actor, **payload.validated_data)
         except actions.OutageNotFound:
-            return Response({"detail": f"No outage {event_id}."}, status=status.HTTP_404_NOT_FOUND)
+            return errors.refusal(404, errors.NOT_FOUND, f"No outage {event_id}.")
         except actions.IllegalTransition as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            return errors.refusal(409, errors.ILLEGAL_TRANSITION, str(exc))
         return Response(OutageSerializer(outages_for_api().get(event_id=event_id)).data)
 
 
