@@ -85,214 +85,235 @@ def _open_point(line, degree: dict, buses: set) -> str | None:
 
 
 def build(raw: RawModel, origin=None, unit: str = "ft") -> FeederModel:
-    model = FeederModel(circuit=raw.circuit, warnings=list(raw.warnings))
-    place = Placer(raw.coords, origin, unit)
-    protected: dict[str, tuple[str, str]] = {}  # line → (kind, device name)
-    for kind, name, line in sorted(raw.protection, key=lambda p: PRECEDENCE.index(p[0])):
-        protected.setdefault(line, (kind, name))
-    lines_by_name = {line.name: line for line in raw.lines}
-    for line in protected:
-        if line not in lines_by_name:
-            model.warnings.append(f"protective device on unknown line {line}")
+    """The network model of a compiled circuit (see the module's docstring)."""
+    builder = _Builder(raw, Placer(raw.coords, origin, unit))
+    builder.sections()
+    builder.devices()
+    builder.feeders()
+    builder.orient()
+    builder.customers()
+    builder.lines()
+    return builder.model
 
-    substation_tx = [t for t in raw.transformers if max(t.kvs) > TRANSMISSION_KV >= min(t.kvs)]
-    lv = {bus for bus, kv in raw.kv_base.items() if 0 < kv < SERVICE_KV_LN}
-    service_tx = [t for t in raw.transformers if any(b in lv for b in t.buses)]
-    service_names = {t.name for t in service_tx} | {t.name for t in substation_tx}
 
-    # Transmission: what the source reaches without crossing a substation transformer.
-    everything = nx.Graph()
-    everything.add_nodes_from(raw.kv_base)
-    for line in raw.lines:
-        everything.add_edge(line.bus1, line.bus2)
-    for t in raw.transformers:
-        if t.name not in {s.name for s in substation_tx}:
-            nx.add_path(everything, t.buses)
-    for _, a, b in raw.reactors:
-        everything.add_edge(a, b)
-    transmission = (
-        nx.node_connected_component(everything, raw.source_bus) if substation_tx else set()
-    )
-    degree = dict(everything.degree())
-
-    primary = {bus for bus in raw.kv_base if bus not in lv and bus not in transmission}
-    plain = nx.Graph()
-    plain.add_nodes_from(primary)
-    device_lines = []
-    for line in raw.lines:
-        if line.switch or line.name in protected:
-            device_lines.append(line)
-        elif line.enabled and not line.open and line.bus1 in primary and line.bus2 in primary:
-            plain.add_edge(line.bus1, line.bus2)
-    for t in raw.transformers:
-        if t.name not in service_names and all(b in primary for b in t.buses):
-            nx.add_path(plain, t.buses)
-    for _, a, b in raw.reactors:
-        if a in primary and b in primary:
-            plain.add_edge(a, b)
-
-    section_of: dict[str, str] = {}
-    for component in nx.connected_components(plain):
-        code = min(component)
-        section_of.update(dict.fromkeys(component, code))
-
-    # Devices between two sections; ties drawn to a dangling `_open` bus close onto its bus.
-    devices, outside = [], []
-    for line in device_lines:
-        bus1, bus2 = line.bus1, line.bus2
-        dangling = _open_point(line, degree, primary)
-        if dangling:
-            bus1, bus2 = (bus1, bus2[:-5]) if bus2 == dangling else (bus1[:-5], bus2)
-        if bus1 not in section_of or bus2 not in section_of:
-            outside.append(line.name)
-            continue
-        kind, name = protected.get(line.name, ("switch", line.name))
-        is_open = not line.enabled or line.open or bool(dangling)
-        devices.append(
-            {
-                "kind": DEVICE_KIND[kind],
-                "source": kind,
-                "code": name,
-                "line": line.name,
-                "state": "open" if is_open else "closed",
-                "buses": (bus1, bus2),
-            }
-        )
-
-    if outside:
-        model.warnings.append(
-            f"{len(outside)} switch/protected line(s) on transmission or secondary buses left "
-            f"out: {', '.join(sorted(outside))}"
-        )
-
-    # Substations and feeders.
-    heads = []
-    subs = [(t.name, t.buses[t.kvs.index(min(t.kvs))], min(t.kvs)) for t in substation_tx]
-    if not subs:
-        subs = [(raw.circuit, raw.source_bus, None)]
-    used_heads = set()
-    for code, bus, kv in subs:
-        sub_section = section_of.get(bus)
-        lat, lng = place(bus)
-        model.substations.append(
-            {"code": code, "name": f"{raw.circuit} {code}", "voltage": kv, "lat": lat, "lng": lng}
-        )
-        leaving = [
-            d
-            for d in devices
-            if d["state"] == "closed"
-            and d["code"] not in used_heads
-            and sub_section in {section_of[b] for b in d["buses"]}
-            and section_of[d["buses"][0]] != section_of[d["buses"][1]]
+class _Builder:
+    def __init__(self, raw: RawModel, place: Placer):
+        self.raw, self.place = raw, place
+        self.model = FeederModel(circuit=raw.circuit, warnings=list(raw.warnings))
+        self.protected: dict[str, tuple[str, str]] = {}  # line → (kind, device name)
+        for kind, name, line in sorted(raw.protection, key=lambda p: PRECEDENCE.index(p[0])):
+            self.protected.setdefault(line, (kind, name))
+        known = {line.name for line in raw.lines}
+        for line in sorted(set(self.protected) - known):
+            self.model.warnings.append(f"protective device on unknown line {line}")
+        self.substation_tx = [
+            t for t in raw.transformers if max(t.kvs) > TRANSMISSION_KV >= min(t.kvs)
         ]
-        if not leaving:
-            code_f = raw.circuit if len(subs) == 1 else f"{code}_feeder"
-            heads.append((code_f, code, sub_section, bus))
-            continue
-        for d in leaving:
-            used_heads.add(d["code"])
-            far = next(b for b in d["buses"] if section_of[b] != sub_section)
-            heads.append((d["code"], code, section_of[far], d["buses"][0]))
-    devices = [d for d in devices if d["code"] not in used_heads]
-    for code_f, sub, head_section, bus in heads:
-        lat, lng = place(bus)
-        model.feeders.append(
-            {
-                "code": code_f,
-                "name": f"{raw.circuit} {code_f}",
-                "substation": sub,
-                "head_section": head_section,
-                "lat": lat,
-                "lng": lng,
-            }
+        self.lv = {bus for bus, kv in raw.kv_base.items() if 0 < kv < SERVICE_KV_LN}
+        self.service_tx = [t for t in raw.transformers if any(b in self.lv for b in t.buses)]
+
+    def sections(self) -> None:
+        """Transmission (what the source reaches without crossing a substation transformer)
+        is left out; the primary buses joined by plain lines and regulators are sections."""
+        raw, substation_names = self.raw, {t.name for t in self.substation_tx}
+        everything = nx.Graph()
+        everything.add_nodes_from(raw.kv_base)
+        for line in raw.lines:
+            everything.add_edge(line.bus1, line.bus2)
+        for t in raw.transformers:
+            if t.name not in substation_names:
+                nx.add_path(everything, t.buses)
+        for _, a, b in raw.reactors:
+            everything.add_edge(a, b)
+        transmission = (
+            nx.node_connected_component(everything, raw.source_bus) if substation_names else set()
+        )
+        self.degree = dict(everything.degree())
+        self.primary = {b for b in raw.kv_base if b not in self.lv and b not in transmission}
+        not_inline = substation_names | {t.name for t in self.service_tx}
+        plain = nx.Graph()
+        plain.add_nodes_from(self.primary)
+        for line in raw.lines:
+            ends_primary = line.bus1 in self.primary and line.bus2 in self.primary
+            if self._is_device(line) or not (line.enabled and not line.open and ends_primary):
+                continue
+            plain.add_edge(line.bus1, line.bus2)
+        for t in raw.transformers:
+            if t.name not in not_inline and all(b in self.primary for b in t.buses):
+                nx.add_path(plain, t.buses)
+        for _, a, b in raw.reactors:
+            if a in self.primary and b in self.primary:
+                plain.add_edge(a, b)
+        self.section_of: dict[str, str] = {}
+        for component in nx.connected_components(plain):
+            self.section_of.update(dict.fromkeys(component, min(component)))
+
+    def _is_device(self, line) -> bool:
+        return line.switch or line.name in self.protected
+
+    def devices(self) -> None:
+        """A device between two sections per switch or protected line; ties drawn to a
+        dangling `_open` bus close onto its bus."""
+        self.found, outside = [], []
+        for line in filter(self._is_device, self.raw.lines):
+            bus1, bus2 = line.bus1, line.bus2
+            dangling = _open_point(line, self.degree, self.primary)
+            if dangling:
+                bus1, bus2 = (bus1, bus2[:-5]) if bus2 == dangling else (bus1[:-5], bus2)
+            if bus1 not in self.section_of or bus2 not in self.section_of:
+                outside.append(line.name)
+                continue
+            kind, name = self.protected.get(line.name, ("switch", line.name))
+            is_open = not line.enabled or line.open or bool(dangling)
+            self.found.append(
+                {
+                    "kind": DEVICE_KIND[kind],
+                    "source": kind,
+                    "code": name,
+                    "line": line.name,
+                    "state": "open" if is_open else "closed",
+                    "buses": (bus1, bus2),
+                }
+            )
+        if outside:
+            self.model.warnings.append(
+                f"{len(outside)} switch/protected line(s) on transmission or secondary buses "
+                f"left out: {', '.join(sorted(outside))}"
+            )
+
+    def feeders(self) -> None:
+        """Each closed device leaving a substation's bus section is a feeder; a substation
+        without one has its bus section as its single feeder."""
+        raw, section_of, model = self.raw, self.section_of, self.model
+        subs = [(t.name, t.buses[t.kvs.index(min(t.kvs))], min(t.kvs)) for t in self.substation_tx]
+        subs = subs or [(raw.circuit, raw.source_bus, None)]
+        self.heads, used = [], set()  # heads: (feeder, substation, head section, bus)
+        for code, bus, kv in subs:
+            sub_section = section_of.get(bus)
+            lat, lng = self.place(bus)
+            model.substations.append(
+                {"code": code, "name": f"{raw.circuit} {code}", "voltage": kv, "lat": lat,
+                 "lng": lng}
+            )  # fmt: skip
+            leaving = [
+                d
+                for d in self.found
+                if d["state"] == "closed"
+                and d["code"] not in used
+                and sub_section in {section_of[b] for b in d["buses"]}
+                and section_of[d["buses"][0]] != section_of[d["buses"][1]]
+            ]
+            if not leaving:
+                feeder = raw.circuit if len(subs) == 1 else f"{code}_feeder"
+                self.heads.append((feeder, code, sub_section, bus))
+            for d in leaving:
+                used.add(d["code"])
+                far = next(b for b in d["buses"] if section_of[b] != sub_section)
+                self.heads.append((d["code"], code, section_of[far], d["buses"][0]))
+        self.found = [d for d in self.found if d["code"] not in used]
+        for feeder, sub, head_section, bus in self.heads:
+            lat, lng = self.place(bus)
+            model.feeders.append(
+                {"code": feeder, "name": f"{raw.circuit} {feeder}", "substation": sub,
+                 "head_section": head_section, "lat": lat, "lng": lng}
+            )  # fmt: skip
+
+    def orient(self) -> None:
+        """section_a of a device is the side the normal walk from the feeder heads reaches
+        first; each section's normal feeder is the one whose walk reaches it first."""
+        section_of = self.section_of
+        graph = nx.Graph()
+        graph.add_nodes_from(set(section_of.values()))
+        for d in self.found:
+            if d["state"] == "closed":
+                graph.add_edge(*(section_of[b] for b in d["buses"]))
+        self.depth: dict[str, int] = {}
+        self.feeder_of: dict[str, str] = {}
+        for feeder, _, head_section, _ in self.heads:
+            for section, hops in nx.single_source_shortest_path_length(graph, head_section).items():
+                if hops < self.depth.get(section, math.inf):
+                    self.depth[section], self.feeder_of[section] = hops, feeder
+        for d in self.found:
+            a, b = (section_of[bus] for bus in d["buses"])
+            bus_a = d["buses"][0]
+            if self.depth.get(b, math.inf) < self.depth.get(a, math.inf):
+                a, b, bus_a = b, a, d["buses"][1]
+            d["section_a"], d["section_b"] = a, b
+            d["lat"], d["lng"] = self.place(bus_a)
+            del d["buses"]
+        self.model.devices = sorted(self.found, key=lambda d: (d["kind"], d["code"]))
+        self.model.sections = sorted(
+            set(self.depth)
+            | {d["section_a"] for d in self.found}
+            | {d["section_b"] for d in self.found}
         )
 
-    # Orient devices: section_a is the side the normal walk from the feeder heads reaches first.
-    sections = nx.Graph()
-    sections.add_nodes_from(set(section_of.values()))
-    for d in devices:
-        if d["state"] == "closed":
-            sections.add_edge(*(section_of[b] for b in d["buses"]))
-    depth: dict[str, int] = {}
-    feeder_of: dict[str, str] = {}  # section → the feeder whose normal walk reaches it first
-    for code_f, _, head_section, _ in heads:
-        for section, hops in nx.single_source_shortest_path_length(sections, head_section).items():
-            if hops < depth.get(section, math.inf):
-                depth[section], feeder_of[section] = hops, code_f
-    unreached = math.inf
-    for d in devices:
-        a, b = (section_of[bus] for bus in d["buses"])
-        bus_a = d["buses"][0]
-        if depth.get(b, unreached) < depth.get(a, unreached):
-            a, b, bus_a = b, a, d["buses"][1]
-        d["section_a"], d["section_b"] = a, b
-        d["lat"], d["lng"] = place(bus_a)
-        del d["buses"]
-    model.devices = sorted(devices, key=lambda d: (d["kind"], d["code"]))
+    def customers(self) -> None:
+        """DPs: a service transformer serves the loads of the secondary buses it reaches; a
+        load on a primary bus hangs on a DP named after the bus. One meter per load."""
+        raw, lv, section_of, model = self.raw, self.lv, self.section_of, self.model
+        secondary = nx.Graph()
+        secondary.add_nodes_from(lv)
+        for line in raw.lines:
+            if line.bus1 in lv and line.bus2 in lv and line.enabled and not line.open:
+                secondary.add_edge(line.bus1, line.bus2)
+        self.island_of = {}
+        for component in nx.connected_components(secondary):
+            self.island_of.update(dict.fromkeys(component, min(component)))
+        self.dp_of_island: dict[str, tuple[str, str]] = {}  # island → (transformer, its bus)
+        for t in sorted(self.service_tx, key=lambda t: t.name):
+            high = [b for b in t.buses if b in section_of]
+            for bus in t.buses:
+                if bus in lv and high:
+                    self.dp_of_island.setdefault(self.island_of[bus], (t.name, high[0]))
+        dps: dict[str, dict] = {}
+        for name, bus in sorted(raw.loads):
+            if bus in section_of:
+                dp_code, dp_bus, kind = bus, bus, "primary bus"
+            elif bus in lv and self.island_of[bus] in self.dp_of_island:
+                dp_code, dp_bus = self.dp_of_island[self.island_of[bus]]
+                kind = "transformer"
+            else:
+                model.warnings.append(f"load {name} on bus {bus}: no transformer serves it")
+                continue
+            if section_of[dp_bus] not in self.feeder_of:
+                model.warnings.append(f"load {name}: no feeder reaches its bus {dp_bus}")
+                continue
+            if dp_code not in dps:
+                lat, lng = self.place(dp_bus)
+                dps[dp_code] = {
+                    "code": dp_code,
+                    "name": f"{kind} {dp_code}",
+                    "section": section_of[dp_bus],
+                    "feeder": self.feeder_of[section_of[dp_bus]],
+                    "lat": lat,
+                    "lng": lng,
+                }
+            lat, lng = self.place(bus)
+            if lat is None:
+                lat, lng = dps[dp_code]["lat"], dps[dp_code]["lng"]
+            model.meters.append({"code": name, "dp": dp_code, "lat": lat, "lng": lng})
+        model.dps = sorted(dps.values(), key=lambda d: d["code"])
 
-    # DPs: a service transformer serves the loads of the secondary buses it reaches.
-    secondary = nx.Graph()
-    secondary.add_nodes_from(lv)
-    for line in raw.lines:
-        if line.bus1 in lv and line.bus2 in lv and line.enabled and not line.open:
-            secondary.add_edge(line.bus1, line.bus2)
-    island_of = {}
-    for component in nx.connected_components(secondary):
-        key = min(component)
-        island_of.update(dict.fromkeys(component, key))
-    dp_of_island: dict[str, tuple[str, str]] = {}  # island → (transformer, primary bus)
-    for t in sorted(service_tx, key=lambda t: t.name):
-        high = [b for b in t.buses if b in section_of]
-        for bus in t.buses:
-            if bus in lv and high:
-                dp_of_island.setdefault(island_of[bus], (t.name, high[0]))
-    dps: dict[str, dict] = {}
-    for name, bus in sorted(raw.loads):
-        if bus in section_of:
-            dp_code, dp_bus, kind = bus, bus, "primary bus"
-        elif bus in lv and island_of[bus] in dp_of_island:
-            dp_code, dp_bus = dp_of_island[island_of[bus]]
-            kind = "transformer"
-        else:
-            model.warnings.append(f"load {name} on bus {bus}: no transformer serves it, left out")
-            continue
-        if section_of[dp_bus] not in feeder_of:
-            model.warnings.append(f"load {name}: no feeder reaches its bus {dp_bus}, left out")
-            continue
-        if dp_code not in dps:
-            lat, lng = place(dp_bus)
-            dps[dp_code] = {
-                "code": dp_code,
-                "name": f"{kind} {dp_code}",
-                "section": section_of[dp_bus],
-                "feeder": feeder_of[section_of[dp_bus]],
-                "lat": lat,
-                "lng": lng,
-            }
-        lat, lng = place(bus)
-        if lat is None:
-            lat, lng = dps[dp_code]["lat"], dps[dp_code]["lng"]
-        model.meters.append({"code": name, "dp": dp_code, "lat": lat, "lng": lng})
-    model.dps = sorted(dps.values(), key=lambda d: d["code"])
+    def lines(self) -> None:
+        """Every line with coordinates at both ends, in its section (a secondary line: in its
+        DP's section) when that section is part of the model."""
+        served = set(self.model.sections)
+        lv_section = {
+            island: self.section_of[bus]
+            for island, (_, bus) in self.dp_of_island.items()
+            if bus in self.section_of
+        }
 
-    # Sections that carry something: everything reachable in the normal walk, plus the feeder
-    # heads and both sides of every device.
-    model.sections = sorted(
-        set(depth) | {d["section_a"] for d in devices} | {d["section_b"] for d in devices}
-    )
-    served = set(model.sections)
-    lv_section = {
-        island: section_of[bus] for island, (_, bus) in dp_of_island.items() if bus in section_of
-    }
-    for line in raw.lines:
-        ends = [place(line.bus1), place(line.bus2)]
-        if ends[0][0] is None or ends[1][0] is None:
-            continue
-        section = section_of.get(line.bus1) or lv_section.get(island_of.get(line.bus1))
-        if section is None:
-            section = section_of.get(line.bus2) or lv_section.get(island_of.get(line.bus2))
-        if section in served:
-            model.lines.append(
-                {"code": line.name, "section": section, "coordinates": [list(e) for e in ends]}
-            )
-    return model
+        def section(bus):
+            return self.section_of.get(bus) or lv_section.get(self.island_of.get(bus))
+
+        for line in self.raw.lines:
+            ends = [self.place(line.bus1), self.place(line.bus2)]
+            if ends[0][0] is None or ends[1][0] is None:
+                continue
+            home = section(line.bus1) or section(line.bus2)
+            if home in served:
+                self.model.lines.append(
+                    {"code": line.name, "section": home, "coordinates": [list(e) for e in ends]}
+                )
