@@ -92,5 +92,9 @@ async def test_every_door_pushes_once_after_commit(grid, relay):
     assert restored["outage"]["status"] == "restored"
     assert restored["seq"] == created["seq"] + 1
     assert restored["summary"]["active_outages"] == 0
-    assert await communicator.receive_nothing(timeout=0.5)
+    # And no late second copy: the next message is the next change's, one `seq` on.
+    await call_seed_function(TRIP_FD003)
+    barrier = await communicator.receive_json_from(timeout=10)
+    assert (barrier["type"], barrier["outage"]["feeder"]) == ("outage.created", "FD003")
+    assert barrier["seq"] == restored["seq"] + 1
     await communicator.disconnect()
