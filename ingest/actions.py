@@ -149,7 +149,10 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
                 with transaction.atomic(savepoint=savepoint):
                     answers.append(ingest_sql.insert_scada_event_with_meter_check(event))
             except DataError as error:
-                refused[index] = {"body": [f"Refused by the database: {_first_line(error)}"]}
+                # The engine names the field it refused as the error's column, where it can.
+                diag = getattr(error.__cause__, "diag", None)
+                field = getattr(diag, "column_name", None) or "body"
+                refused[index] = {field: [f"Refused by the database: {_first_line(error)}"]}
     outcome = _counts(answers)
     metrics.count_ingest("scada", outcome)
     return outcome, refused
@@ -285,16 +288,18 @@ def _outcomes(provider: str, events: list, concerned: list, applied: dict) -> di
     outage_pks = _outage_pks({row["outage_event_id"] for row in applied.values()})
     results = {}
     for event, meters in zip(events, concerned, strict=True):
+        rows = [applied.get((event.source_event_id, meter_id)) for meter_id in meters]
         if event.evidence == Evidence.NONE:
             status = ProcessingStatus.IGNORED
         elif not meters:
             status = ProcessingStatus.UNMATCHED
+        elif any(row and row.get("stale") for row in rows):
+            status = ProcessingStatus.STALE  # older than the age limit: applied to nothing
         else:
             status = ProcessingStatus.PROCESSED
         counts = {"total": len(meters), "off": 0, "on": 0, "unknown": 0}
         outages: list[str] = []
-        for meter_id in meters:
-            row = applied.get((event.source_event_id, meter_id))
+        for meter_id, row in zip(meters, rows, strict=True):
             power = row["power_status"] if row else current.get(meter_id, "unknown")
             counts[power if power in counts else "unknown"] += 1
             if row and row.get("outage_event_id") and row["outage_event_id"] not in outages:

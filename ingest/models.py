@@ -17,6 +17,7 @@ class ProcessingStatus(models.TextChoices):
     PROCESSED = "processed"
     UNMATCHED = "unmatched"
     IGNORED = "ignored"
+    STALE = "stale"  # older than the age limit behind the frontier (CONTRACT §12): not applied
 
 
 class ProviderName(models.TextChoices):

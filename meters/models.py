@@ -172,3 +172,18 @@ class MeterStatusEvent(models.Model):
         indexes = [
             models.Index(fields=["meter", "-event_timestamp"], name="meter_status_events_time_idx")
         ]
+
+
+class EventFrontier(models.Model):
+    """The newest event time the engine has applied, one row per feeder (key 0: meters without
+    one), so that each row is written only under its feeder's engine lock; the frontier of
+    CONTRACT §12 is their maximum. Kept by meters_advance_frontier."""
+
+    feeder_key = models.BigIntegerField(primary_key=True)
+    event_time = models.DateTimeField()
+
+    class Meta:
+        db_table = "oms_event_frontier"
+
+    def __str__(self):
+        return f"feeder {self.feeder_key}: {self.event_time}"

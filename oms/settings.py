@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oms.schema.document_client_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ProcessingStatusEnum": "ingest.models.ProcessingStatus",
         "ProviderNameEnum": "ingest.models.ProviderName",

@@ -11,4 +11,16 @@ DEFAULT_RULES = [
     ("feeder_rollup_dp_count", "threshold", "2", "DPs of one feeder out that make a feeder outage"),
     ("rollup_window_minutes", "window", "15", "Window inside which outages roll up"),
     ("momentary_max_minutes", "window", "5", "An outage restored within this is momentary"),
+    (
+        "max_clock_skew_minutes",
+        "window",
+        "5",
+        "Events dated more than this ahead of the server's clock are refused",
+    ),
+    (
+        "max_event_age_hours",
+        "window",
+        "24",
+        "Events older than this behind the newest applied event time are stored as stale",
+    ),
 ]

@@ -174,6 +174,7 @@ class BatchStatusesSerializer(serializers.Serializer):
     processed = serializers.IntegerField()
     unmatched = serializers.IntegerField()
     ignored = serializers.IntegerField()
+    stale = serializers.IntegerField()
 
 
 class BatchAnswerSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from ingest import actions
 from ingest.api import serializers as wire
+from ingest.eventtime import event_times_checked
 from ingest.models import ProviderName
 from ingest.parsers import (
     MAX_BATCH,
@@ -125,10 +126,11 @@ class SingleIngestView(IngestBaseView):
     def post(self, request, *args, **kwargs):
         body = read_body(request)
         try:
-            if self.provider == "kaifa" and is_xml(body, request.content_type):
-                records = parse_kaifa_xml(body)
-            else:
-                records = PARSERS[self.provider](loads(body))
+            with event_times_checked():
+                if self.provider == "kaifa" and is_xml(body, request.content_type):
+                    records = parse_kaifa_xml(body)
+                else:
+                    records = PARSERS[self.provider](loads(body))
         except PayloadError as error:
             return refused(self.provider, error.errors)
         if self.provider == "scada":
@@ -166,17 +168,18 @@ class BatchIngestView(IngestBaseView):
             return refused(self.provider, {"events": [f"At most {MAX_BATCH} events a batch."]})
         parse = PARSERS[self.provider]
         rejected, valid, origin = [], [], []
-        for index, item in enumerate(items):
-            try:
-                if suspect:
-                    check_storable(item)
-                parsed = parse(item)
-            except PayloadError as error:
-                rejected.append({"index": index, "errors": error.errors})
-                continue
-            records = parsed if isinstance(parsed, list) else [parsed]
-            valid.extend(records)
-            origin.extend([index] * len(records))
+        with event_times_checked():
+            for index, item in enumerate(items):
+                try:
+                    if suspect:
+                        check_storable(item)
+                    parsed = parse(item)
+                except PayloadError as error:
+                    rejected.append({"index": index, "errors": error.errors})
+                    continue
+                records = parsed if isinstance(parsed, list) else [parsed]
+                valid.extend(records)
+                origin.extend([index] * len(records))
         if self.provider == "scada":
             outcome, refusals = actions.ingest_scada_events(valid)
             rejected.extend({"index": origin[i], "errors": e} for i, e in refusals.items())

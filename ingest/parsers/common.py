@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -156,8 +159,41 @@ class Reader:
         return list(dict.fromkeys(items))
 
 
+@dataclass(frozen=True)
+class EventTimeWindow:
+    """The event times CONTRACT §12 accepts: from 2000-01-01 to the clock-skew limit."""
+
+    earliest: datetime
+    latest: datetime
+    skew_minutes: float
+
+    def problem(self, moment: datetime) -> str | None:
+        if moment < self.earliest:
+            return "Event times before 2000-01-01 are refused."
+        if moment > self.latest:
+            return (
+                f"More than {self.skew_minutes:g} minutes ahead of the server's clock "
+                "(max_clock_skew_minutes)."
+            )
+        return None
+
+
+_WINDOW: ContextVar[EventTimeWindow | None] = ContextVar("event_time_window", default=None)
+
+
+@contextmanager
+def event_time_window(window: EventTimeWindow) -> Iterator[None]:
+    """Parse inside: event times outside `window` are refused naming their field."""
+    token = _WINDOW.set(window)
+    try:
+        yield
+    finally:
+        _WINDOW.reset(token)
+
+
 def parse_timestamp(raw: str) -> tuple[datetime | None, str | None]:
-    """(aware UTC datetime, None) or (None, why not)."""
+    """(aware UTC datetime, None) or (None, why not); outside the event-time window set by
+    `event_time_window`, if one is, it is refused."""
     text = raw.strip().upper()
     if not _TIMESTAMP.match(text):
         if _NAIVE_TIMESTAMP.match(text):
@@ -166,9 +202,14 @@ def parse_timestamp(raw: str) -> tuple[datetime | None, str | None]:
     try:
         parsed = datetime.fromisoformat(text)
         problem = offset_problem(parsed)
-        return (None, problem) if problem else (parsed.astimezone(UTC), None)
+        if problem:
+            return None, problem
+        moment = parsed.astimezone(UTC)
     except (ValueError, OverflowError) as error:
         return None, f"Not a valid timestamp: {error}."
+    window = _WINDOW.get()
+    problem = window.problem(moment) if window is not None else None
+    return (None, problem) if problem else (moment, None)
 
 
 def json_type(value) -> str:

@@ -1,7 +1,8 @@
 -- ingest_apply_scada_event(_scada_event_id bigint) → jsonb (the ingest answer)
 -- Applies a stored SCADA event: its device is the feeder when feederId is given and known,
 -- else the substation; loss of voltage de-energizes it, restoration energizes it. Codes that
--- are neither are 'ignored'; an unknown device leaves the event 'unmatched' (replayable).
+-- are neither are 'ignored'; a stale event (CONTRACT §12) is 'stale' and applies nothing; an
+-- unknown device leaves the event 'unmatched' (replayable).
 -- Every meter checked shows in scada_event_affected_meters (a view of the audit trail).
 CREATE OR REPLACE FUNCTION ingest_apply_scada_event(_scada_event_id bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -18,6 +19,11 @@ BEGIN
     END IF;
     IF _e.evidence NOT IN ('off', 'on') THEN
         UPDATE scada_events SET processing_status = 'ignored', processed_at = now()
+         WHERE id = _e.id;
+        RETURN ingest_scada_answer(_e.id);
+    END IF;
+    IF _e.event_timestamp < (SELECT l.stale_before FROM meters_event_time_limits() l) THEN
+        UPDATE scada_events SET processing_status = 'stale', processed_at = now()
          WHERE id = _e.id;
         RETURN ingest_scada_answer(_e.id);
     END IF;

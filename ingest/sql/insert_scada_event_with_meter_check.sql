@@ -4,7 +4,8 @@
 -- alarmType), stores it once under its natural key (eventId, else substation, feeder, event
 -- type, alarm type and timestamp) and applies it. A re-delivery applies nothing and answers
 -- the stored result with "duplicate": true. Missing or malformed fields raise
--- invalid_parameter_value naming the field. scada_events is partitioned by month on the event
+-- invalid_parameter_value naming the field; a timestamp outside the limits of CONTRACT §12
+-- raises datetime_field_overflow (meters_check_event_times). scada_events is partitioned by month on the event
 -- time, so its unique key is (source_event_id, event_timestamp): a key already stored at any
 -- time is a re-delivery, and the unique key settles two first deliveries racing each other.
 CREATE OR REPLACE FUNCTION insert_scada_event_with_meter_check(p_event jsonb) RETURNS jsonb
@@ -36,6 +37,7 @@ BEGIN
     IF _at IS NULL THEN
         RAISE EXCEPTION 'SCADA event: timestamp is required' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM meters_check_event_times(ARRAY[_at], 'timestamp');
 
     _evidence := coalesce(ingest_vocabulary_evidence('scada', 'eventType', _e ->> 'eventType'),
                           ingest_vocabulary_evidence('scada', 'alarmType', _e ->> 'alarmType'),

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from meters.api.serializers import MeterSerializer, MeterStatusEventSerializer, meters_for_api
 from meters.filtersets import MeterFilterSet
 from meters.models import Meter, MeterStatusEvent
-from oms.pagination import StandardPagination
+from oms.pagination import StandardPagination, paged_schema
 
 # The dashboard's map draws every meter up to this many; beyond it, only devices.
 POSITIONS_LIMIT = 20_000
@@ -26,6 +26,7 @@ class MeterViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return meters_for_api()
 
+    @paged_schema(MeterStatusEventSerializer)
     @action(detail=True, methods=["get"], serializer_class=MeterStatusEventSerializer)
     def history(self, request, meter_number=None):
         """The meter's status events, newest first."""

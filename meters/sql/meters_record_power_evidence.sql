@@ -5,15 +5,19 @@
 --     (the unique key also holds the event time, the partition key of the monthly partitions:
 --     a re-delivery carries the same time, so only its month's partition is probed);
 --   * evidence older than the meter's last power change is recorded with applied = false and
---     changes nothing (late delivery never overrides newer evidence);
+--     changes nothing (late delivery never overrides newer evidence), and so is stale evidence
+--     (older than stale_before of meters_event_time_limits, CONTRACT §12);
 --   * previous_status is the real status before each applied row, in event-time order.
 -- Callers hold the feeder locks (outages_lock_feeders), which serialize the engine's writers of
--- the same meters; the UPDATE then locks the meter rows it changes.
+-- the same meters; the UPDATE then locks the meter rows it changes. The frontier then moves
+-- to the newest time applied (meters_advance_frontier).
 CREATE OR REPLACE FUNCTION meters_record_power_evidence(_rows oms_evidence[])
 RETURNS TABLE (meter_id bigint, provider text, source_event_id text, previous_status text,
                new_status text, applied boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
+DECLARE
+    _stale_before timestamptz := (SELECT l.stale_before FROM meters_event_time_limits() l);
 BEGIN
     RETURN QUERY
     WITH incoming AS (
@@ -28,7 +32,9 @@ BEGIN
     ),
     judged AS (
         SELECT i.*, m.power_status AS current_status,
-               (m.last_power_change IS NULL OR i.event_time >= m.last_power_change) AS is_applied
+               (i.event_time >= _stale_before
+                AND (m.last_power_change IS NULL OR i.event_time >= m.last_power_change))
+                   AS is_applied
           FROM incoming i JOIN oms_meters m ON m.id = i.meter_id
     ),
     weights AS (
@@ -70,5 +76,7 @@ BEGIN
     SELECT r.meter_id, r.source_type::text, r.source_event_id::text, r.previous_status::text,
            r.new_status::text, r.applied
       FROM recorded r;
+    PERFORM meters_advance_frontier(
+        ARRAY(SELECT r FROM unnest(_rows) r WHERE r.evidence IN ('off', 'on', 'unknown')));
 END;
 $$;

@@ -5,8 +5,9 @@
 -- audit trail (applied = false) and changes nothing, so it never takes a meter out of an
 -- outage or off the online count. 'online' | 'offline' set the communication status by event
 -- time (stale communication never makes a meter off).
--- Returns true when the meter's state changed. Raises no_data_found for an unknown meter and
--- invalid_parameter_value for an unknown status or source type.
+-- Returns true when the meter's state changed. Raises no_data_found for an unknown meter,
+-- invalid_parameter_value for an unknown status or source type, and datetime_field_overflow
+-- for an event time outside the limits of CONTRACT §12 (a stale one is recorded, not applied).
 CREATE OR REPLACE FUNCTION update_meter_status(
     p_meter_number text,
     p_new_status text,
@@ -32,6 +33,7 @@ BEGIN
         RAISE EXCEPTION 'unknown source type: %', p_source_type
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM meters_check_event_times(ARRAY[p_event_timestamp], 'p_event_timestamp');
     _event_id := coalesce(p_source_event_id,
                           md5(concat_ws('|', p_meter_number, _status, p_event_type, p_event_timestamp)));
 

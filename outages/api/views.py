@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
-from oms.pagination import StandardPagination
+from oms.pagination import StandardPagination, paged_schema
 from outages.api.serializers import (
     OutageDetailSerializer,
     OutageMeterSerializer,
@@ -44,6 +44,7 @@ class OutageViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return OutageDetailSerializer if self.action == "retrieve" else OutageSerializer
 
+    @paged_schema(OutageMeterSerializer)
     @action(
         detail=True, methods=["get"], serializer_class=OutageMeterSerializer, filterset_class=None
     )

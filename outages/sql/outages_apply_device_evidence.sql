@@ -2,6 +2,8 @@
 --                               _event_time, _severity, _root_cause)
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
 -- The engine's door for device-level evidence: 'off' de-energizes the device, 'on' energizes it.
+-- Event times outside the limits of CONTRACT §12 are refused; stale evidence (older than
+-- stale_before) changes nothing and returns no row (its caller records it as stale).
 CREATE OR REPLACE FUNCTION outages_apply_device_evidence(
     _evidence text, _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz, _severity text DEFAULT 'high', _root_cause text DEFAULT '')
@@ -9,6 +11,10 @@ RETURNS TABLE (meter_id bigint, previous_status text, power_status text, outage_
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
+    PERFORM meters_check_event_times(ARRAY[_event_time], 'event_time');
+    IF _event_time < (SELECT l.stale_before FROM meters_event_time_limits() l) THEN
+        RETURN;
+    END IF;
     IF _evidence = 'off' THEN
         RETURN QUERY SELECT * FROM outages_de_energize_device(
             _scope, _device_id, _provider, _source_event_id, _event_time, _severity, _root_cause);

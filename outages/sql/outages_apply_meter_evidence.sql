@@ -5,8 +5,11 @@
 --    "source_event_id", "event_type"}.
 -- Power evidence is recorded (re-deliveries change nothing, late evidence never overrides
 -- newer), applied outage evidence and reports are correlated into outages, applied power-ups
--- restore. Returns one object per new row:
---   {"meter_id", "source_event_id", "evidence", "applied", "power_status", "outage_event_id"}.
+-- restore. Event times outside the limits of CONTRACT §12 are refused (meters_check_event_times);
+-- stale ones (older than stale_before) are recorded but applied to nothing. Returns one object
+-- per new row:
+--   {"meter_id", "source_event_id", "evidence", "applied", "stale", "power_status",
+--    "outage_event_id"}.
 CREATE OR REPLACE FUNCTION outages_apply_meter_evidence(_events jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -18,6 +21,7 @@ DECLARE
     _applied_on oms_evidence[];
     _placed oms_evidence[];
     _restored oms_evidence[];
+    _stale_before timestamptz;
 BEGIN
     _rows := ARRAY(
         SELECT ROW(x.meter_id, lower(x.evidence), x.event_time, lower(x.provider),
@@ -26,7 +30,11 @@ BEGIN
                                                 event_time timestamptz, provider text,
                                                 source_event_id text, event_type text)
          WHERE x.meter_id IS NOT NULL);
+    PERFORM meters_check_event_times(ARRAY(SELECT r.event_time FROM unnest(_rows) r),
+                                     'event_time');
     PERFORM outages_lock_meters(ARRAY(SELECT r.meter_id FROM unnest(_rows) r));
+    -- Read before the evidence below moves the frontier: the batch is judged as one.
+    _stale_before := (SELECT l.stale_before FROM meters_event_time_limits() l);
 
     SELECT coalesce(array_agg(r) FILTER (WHERE r.evidence = 'off' AND p.applied), '{}'),
            coalesce(array_agg(r) FILTER (WHERE r.evidence = 'on' AND p.applied), '{}'),
@@ -38,7 +46,7 @@ BEGIN
     -- A report already evidencing an outage is a re-delivery.
     _reports := ARRAY(SELECT DISTINCT ON (r.meter_id, r.source_event_id) r
                         FROM unnest(_rows) r
-                       WHERE r.evidence = 'report'
+                       WHERE r.evidence = 'report' AND r.event_time >= _stale_before
                          AND NOT EXISTS (SELECT 1 FROM oms_event_sources s
                                           WHERE s.source_type = r.provider
                                             AND s.source_event_id = r.source_event_id));
@@ -67,18 +75,26 @@ BEGIN
     END IF;
 
     _placed := outages_correlate(_applied_off || _reports);
+    PERFORM meters_advance_frontier(_reports);
     _restored := outages_restore_meters(_applied_on);
 
     RETURN coalesce((
         SELECT jsonb_agg(jsonb_build_object(
                    'meter_id', f.meter_id, 'source_event_id', f.source_event_id,
                    'evidence', f.evidence, 'applied', f.applied,
+                   'stale', f.event_time < _stale_before,
                    'power_status', m.power_status, 'outage_event_id', o.event_id))
-          FROM (SELECT r.meter_id, r.source_event_id, r.evidence, r.outage_id, true AS applied
+          FROM (SELECT r.meter_id, r.source_event_id, r.evidence, r.outage_id, true AS applied,
+                       r.event_time
                   FROM unnest(_placed || _restored || _stale) r
                 UNION ALL
-                SELECT r.meter_id, r.source_event_id, r.evidence, NULL, false
-                  FROM unnest(_late) r) f
+                SELECT r.meter_id, r.source_event_id, r.evidence, NULL, false, r.event_time
+                  FROM unnest(_late) r
+                UNION ALL
+                SELECT DISTINCT ON (r.meter_id, r.source_event_id) r.meter_id,
+                       r.source_event_id, r.evidence, NULL, false, r.event_time
+                  FROM unnest(_rows) r
+                 WHERE r.evidence = 'report' AND r.event_time < _stale_before) f
           JOIN oms_meters m ON m.id = f.meter_id
           LEFT JOIN oms_outage_events o ON o.id = f.outage_id), '[]'::jsonb);
 END;

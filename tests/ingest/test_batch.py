@@ -39,7 +39,7 @@ def test_batch_applies_the_valid_events_and_reports_the_invalid_by_index(grid, i
     assert (answer["accepted"], answer["duplicates"]) == (17, 0)
     assert [item["index"] for item in answer["rejected"]] == [3, 7, 11]
     assert "payload.created_date_time" in answer["rejected"][1]["errors"]
-    assert answer["statuses"] == {"processed": 17, "unmatched": 0, "ignored": 0}
+    assert answer["statuses"] == {"processed": 17, "unmatched": 0, "ignored": 0, "stale": 0}
     assert KaifaEvent.objects.count() == 17
     assert meter_range(41, 60) - {"M40000044", "M40000048", "M40000052"} <= meters_off()
 
@@ -93,7 +93,7 @@ def test_call_center_batch_mixes_the_three_forms(grid, ingest_client):
     answer = post(ingest_client, "call_center", {"events": events}, batch=True).json()
 
     assert answer["accepted"] == 3
-    assert answer["statuses"] == {"processed": 2, "unmatched": 1, "ignored": 0}
+    assert answer["statuses"] == {"processed": 2, "unmatched": 1, "ignored": 0, "stale": 0}
     assert answer["rejected"] == [
         {"index": 3, "errors": {"timestamp": ["This field is required."]}}
     ]
@@ -120,7 +120,7 @@ def test_empty_batch_is_fine(grid, ingest_client):
         "accepted": 0,
         "duplicates": 0,
         "rejected": [],
-        "statuses": {"processed": 0, "unmatched": 0, "ignored": 0},
+        "statuses": {"processed": 0, "unmatched": 0, "ignored": 0, "stale": 0},
     }
 
 

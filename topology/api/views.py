@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from meters.api.serializers import MeterSerializer, meters_for_api
 from meters.filtersets import MeterFilterSet
 from meters.models import Meter, MeterStatus, PowerStatus
-from oms.pagination import StandardPagination
+from oms.pagination import StandardPagination, paged_schema
 from topology.api.serializers import (
     DistributionPointSerializer,
     FeederSerializer,
@@ -49,6 +49,7 @@ class DeviceViewSet(viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, device)
         return device
 
+    @paged_schema(MeterSerializer)
     @action(
         detail=True,
         methods=["get"],

@@ -34,7 +34,9 @@ from pika.exceptions import AMQPConnectionError, ChannelClosedByBroker
 
 from ingest import actions
 from ingest.api.views import PARSERS, is_xml
+from ingest.eventtime import current_window
 from ingest.parsers import PayloadError, loads, parse_kaifa_xml
+from ingest.parsers.common import event_time_window
 
 logger = logging.getLogger("oms.consume")
 # pika logs every connection step at INFO.
@@ -260,13 +262,19 @@ class Consumer:
     def settle(self, messages: list[Message]) -> None:
         """Apply a batch and settle every message: acknowledged, retried or dead-lettered."""
         valid = []
-        for message in messages:
-            try:
-                message.records = self.parse(message)
-            except PayloadError as error:
-                self.dead_letter(message, f"invalid payload: {json.dumps(error.errors)}")
-                continue
-            valid.append(message)
+        try:
+            window = current_window()  # event times outside it are refused (CONTRACT §12)
+        except TRANSIENT as error:
+            self.database_unavailable(messages, error)
+            return
+        with event_time_window(window):
+            for message in messages:
+                try:
+                    message.records = self.parse(message)
+                except PayloadError as error:
+                    self.dead_letter(message, f"invalid payload: {json.dumps(error.errors)}")
+                    continue
+                valid.append(message)
         if not valid:
             return
         try:

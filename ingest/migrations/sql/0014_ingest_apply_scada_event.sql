@@ -1,0 +1,58 @@
+-- ingest_apply_scada_event(_scada_event_id bigint) → jsonb (the ingest answer)
+-- Applies a stored SCADA event: its device is the feeder when feederId is given and known,
+-- else the substation; loss of voltage de-energizes it, restoration energizes it. Codes that
+-- are neither are 'ignored'; a stale event (CONTRACT §12) is 'stale' and applies nothing; an
+-- unknown device leaves the event 'unmatched' (replayable).
+-- Every meter checked shows in scada_event_affected_meters (a view of the audit trail).
+CREATE OR REPLACE FUNCTION ingest_apply_scada_event(_scada_event_id bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    _e scada_events;
+    _scope text;
+    _device bigint;
+    _outage bigint;
+    _changed integer;
+BEGIN
+    SELECT * INTO _e FROM scada_events WHERE id = _scada_event_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown SCADA event: %', _scada_event_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF _e.evidence NOT IN ('off', 'on') THEN
+        UPDATE scada_events SET processing_status = 'ignored', processed_at = now()
+         WHERE id = _e.id;
+        RETURN ingest_scada_answer(_e.id);
+    END IF;
+    IF _e.event_timestamp < (SELECT l.stale_before FROM meters_event_time_limits() l) THEN
+        UPDATE scada_events SET processing_status = 'stale', processed_at = now()
+         WHERE id = _e.id;
+        RETURN ingest_scada_answer(_e.id);
+    END IF;
+
+    _device := topology_device_id('feeder', nullif(_e.feeder_id, ''));
+    _scope := 'feeder';
+    IF _device IS NULL THEN
+        _device := topology_device_id('substation', _e.substation_id);
+        _scope := 'substation';
+    END IF;
+    IF _device IS NULL OR (nullif(_e.feeder_id, '') IS NOT NULL AND _scope = 'substation') THEN
+        -- A feeder the registry does not know is never widened to its whole substation.
+        -- Not processed yet (as for every feed): processed_at is set when a replay applies it.
+        UPDATE scada_events SET processing_status = 'unmatched', processed_at = NULL
+         WHERE id = _e.id;
+        RETURN ingest_scada_answer(_e.id);
+    END IF;
+
+    SELECT max(c.outage_id),
+           count(*) FILTER (WHERE c.previous_status IS DISTINCT FROM c.power_status)
+      INTO _outage, _changed
+      FROM outages_apply_device_evidence(
+          _e.evidence, _scope, _device, 'scada', _e.source_event_id, _e.event_timestamp,
+          coalesce(nullif(_e.severity, ''), 'high'),
+          'SCADA Event: ' || _e.substation_id || ' / ' || coalesce(nullif(_e.feeder_id, ''), 'N/A')) c;
+    UPDATE scada_events
+       SET processing_status = 'processed', meters_checked = true, processed_at = now(),
+           affected_meter_count = _changed, outage_event_id = _outage
+     WHERE id = _e.id;
+    RETURN ingest_scada_answer(_e.id);
+END;
+$$;
