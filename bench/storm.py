@@ -266,6 +266,8 @@ def main() -> None:
         help="do not drop and recreate the benchmark database (default: start from empty)",
     )
     args = parser.parse_args()
+    # SIGTERM exits like Ctrl-C: the Daphne it started and the embedded database stop too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     if not os.environ.get("DATABASE_URL"):
         os.environ.setdefault("OMS_DATA_DIR", "/tmp/oms-bench")

@@ -14,16 +14,17 @@ import http.client
 import json
 import logging
 import queue
-import secrets
+import signal
 import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from oms.demo_start import OPERATOR, exit_if_port_taken, operator_login, restore_leftovers
+
 logger = logging.getLogger("oms.demo")
 
-OPERATOR = "operator"
 FEED_TOKEN = "demo-feeds"
 FEED_SCOPES = ["ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"]
 # 4 substations, 3 feeders each, 6 DPs per feeder, 40 meters per DP: 2,880 meters.
@@ -36,9 +37,26 @@ DEMO_GRID = {
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="oms demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser = argparse.ArgumentParser(
+        prog="oms demo",
+        description=__doc__.splitlines()[0],
+        epilog="Data (the embedded PostgreSQL and the operator's password) is kept under "
+        "OMS_DATA_DIR (default ./.oms-data); Ctrl-C or SIGTERM stops the demo and its database.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1; 0.0.0.0 serves every interface)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="TCP port to serve on (default 8000)"
+    )
+    parser.add_argument(
+        "--reset-password",
+        action="store_true",
+        help="give the operator a new password (logs out its open sessions); otherwise the "
+        "password of the last start is kept",
+    )
     parser.add_argument(
         "--storm-minutes", type=float, default=4.0, help="longest outage of a storm (minutes)"
     )
@@ -80,18 +98,11 @@ def load_demo_grid() -> None:
     )
 
 
-def create_logins() -> tuple[str, str]:
-    """The operator's password (new every start) and the feeds' token."""
-    from django.contrib.auth.models import User
-
+def create_logins(reset_password: bool = False) -> tuple[str, str]:
+    """The operator's password (kept across starts unless reset) and the feeds' token."""
     from oms.tokens import issue_token
 
-    password = secrets.token_urlsafe(9)
-    user, _ = User.objects.get_or_create(username=OPERATOR)
-    user.is_staff = user.is_superuser = user.is_active = True
-    user.set_password(password)
-    user.save()
-    return password, issue_token(FEED_TOKEN, FEED_SCOPES)
+    return operator_login(reset_password), issue_token(FEED_TOKEN, FEED_SCOPES)
 
 
 class StormPlayer(threading.Thread):
@@ -228,8 +239,32 @@ def serve(host: str, port: int, on_ready) -> None:
     ).run()
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM exits like Ctrl-C (cleanup runs, the embedded database stops); Daphne installs
+    its own handlers while it serves."""
+
+    def exit_now(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_now)
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
+    # Before anything starts (the embedded database, a login): a taken port ends it here.
+    exit_if_port_taken(args.host, args.port)
+    _stop_on_sigterm()
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        from oms.embedded import release
+
+        release()
+
+
+def run(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
@@ -238,14 +273,17 @@ def main(argv: list[str]) -> None:
     logging.getLogger("django.request").setLevel(logging.ERROR)
     prepare_database()
     load_demo_grid()
-    password, token = create_logins()
+    left = restore_leftovers()
+    if left:
+        print(f"· restored the {left} outage(s) a stopped storm had left active", flush=True)
+    password, token = create_logins(args.reset_password)
     connections.close_all()
     base = f"http://{args.host}:{args.port}"
     print(
         "\n"
         f"  OMS demo is serving on {base}/\n"
         f"  dashboard  {base}/dashboard/\n"
-        f"  log in as  {OPERATOR} / {password}\n"
+        f"  log in as  {OPERATOR} / {password}   (kept across starts; --reset-password)\n"
         f"  API docs   {base}/api/docs/   admin {base}/admin/\n"
         "  Ctrl-C stops it.\n",
         flush=True,
@@ -258,4 +296,3 @@ def main(argv: list[str]) -> None:
         StormPlayer(base, token, minutes=args.storm_minutes, pause=args.pause, seed=seed).start()
 
     serve(args.host, args.port, on_ready)
-    sys.exit(0)

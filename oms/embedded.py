@@ -1,11 +1,14 @@
 """The embedded PostgreSQL used when no DATABASE_URL is configured (the `pgserver` wheel).
 
 The server lives under ``$OMS_DATA_DIR/pg`` and is shared by every process that asks for it;
-pgserver keeps a handle count and stops it when the last process lets go.
+pgserver keeps a list of the processes holding it and stops it when the last one lets go (at
+exit, or at `release()`). Processes that died without letting go are struck off that list
+first, or the server would never stop again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -35,11 +38,13 @@ def socket_dir() -> str:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
     import psycopg
+    from pgserver.utils import PostmasterInfo
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = data_dir() / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
     new = not (pgdata / "PG_VERSION").exists()
+    _forget_dead_holders(pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     host = str(pgdata)
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
@@ -50,6 +55,8 @@ def socket_dir() -> str:
 
             conn.close()
             pg_ctl(["-w", "restart"], pgdata=pgdata, user=server.system_user)
+            # pgserver stops the postmaster it started: tell it the restarted one.
+            server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
     with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
@@ -59,6 +66,33 @@ def socket_dir() -> str:
     # Keep the handle alive for the life of the process.
     socket_dir.server = server  # type: ignore[attr-defined]
     return host
+
+
+def release() -> None:
+    """Let go of the embedded server now (it stops if no other process holds it)."""
+    server = getattr(socket_dir, "server", None)
+    if server is not None:
+        server.cleanup()  # cleanup_mode="stop": stops, never deletes
+        del socket_dir.server
+        socket_dir.cache_clear()
+
+
+def _forget_dead_holders(pgdata: Path) -> None:
+    """Strike processes that are gone (killed, crashed) off pgserver's list of holders."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+
+    holders = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not holders.exists():
+            return
+        try:
+            pids = json.loads(holders.read_text() or "[]")
+        except ValueError:
+            pids = []
+        alive = [pid for pid in pids if pid != os.getpid() and psutil.pid_exists(pid)]
+        if alive != pids:
+            holders.write_text(json.dumps(alive))
 
 
 def _configure(conn) -> bool:

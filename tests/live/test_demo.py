@@ -20,20 +20,28 @@ def test_demo_loads_a_grid_of_a_few_thousand_meters_once(capsys):
     assert "already loaded" in capsys.readouterr().out
 
 
-def test_demo_login_can_operate_and_feeds_hold_ingest_scopes():
+def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scopes(
+    monkeypatch, tmp_path
+):
     from django.contrib.auth import authenticate
 
     from oms.demo import FEED_TOKEN, OPERATOR, create_logins
     from oms.models import ApiToken
     from oms.tokens import user_has_scope
 
+    monkeypatch.setenv("OMS_DATA_DIR", str(tmp_path))
     password, key = create_logins()
     user = authenticate(username=OPERATOR, password=password)
     assert user is not None and user_has_scope(user, "operate")
     feeds = ApiToken.objects.get(name=FEED_TOKEN)
     assert {"ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"} <= set(feeds.scopes)
     assert key
-    assert create_logins()[0] != password  # a new password every start
+    assert (tmp_path / "demo-operator-password").stat().st_mode & 0o077 == 0  # owner only
+    assert create_logins()[0] == password  # the next start keeps it
+    renewed = create_logins(reset_password=True)[0]
+    assert renewed != password
+    assert authenticate(username=OPERATOR, password=password) is None
+    assert authenticate(username=OPERATOR, password=renewed) is not None
 
 
 def test_demo_storms_start_now_and_never_run_ahead_of_the_clock():
