@@ -82,7 +82,7 @@ class Demo:
     def stop(self, signum: int) -> int:
         self.process.send_signal(signum)
         try:
-            return self.process.wait(timeout=60)
+            return self.process.wait(timeout=180)
         finally:
             if self.process.poll() is None:
                 self.process.kill()
@@ -153,15 +153,15 @@ def test_stops_its_database_keeps_its_login_and_leaves_no_storm_behind(data_dir)
     session = logged_in_session(first.url, password)
     assert postgres_of(data_dir)
     first.stop(signal.SIGTERM)  # the storm is stopped midway
-    assert postgres_of(data_dir) == []
+    assert postgres_of(data_dir) == [], first.output()[-3000:]
 
     second = Demo(data_dir, port, "--no-storm")
-    assert second.wait_serving() == password  # the same login
+    assert second.wait_serving() == password, second.output()[-3000:]  # the same login
     assert on_dashboard(session, second.url)  # and the open session still in
-    assert "restored the" in second.output()
+    assert "restored the" in second.output(), second.output()[-3000:]
     assert second.api("/api/outages/?status=active", token)["count"] == 0
-    assert second.stop(signal.SIGINT) == 0  # Ctrl-C
-    assert postgres_of(data_dir) == []
+    assert second.stop(signal.SIGINT) == 0, second.output()[-3000:]  # Ctrl-C
+    assert postgres_of(data_dir) == [], second.output()[-3000:]
 
     third = Demo(data_dir, port, "--no-storm", "--reset-password")
     new_password = third.wait_serving()
@@ -169,7 +169,7 @@ def test_stops_its_database_keeps_its_login_and_leaves_no_storm_behind(data_dir)
     assert not on_dashboard(session, third.url)  # the old password's sessions are over
     logged_in_session(third.url, new_password)
     third.stop(signal.SIGTERM)
-    assert postgres_of(data_dir) == []
+    assert postgres_of(data_dir) == [], third.output()[-3000:]
 
 
 def test_the_storm_benchmark_stops_the_database_it_started(data_dir):
