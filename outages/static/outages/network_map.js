@@ -3,7 +3,6 @@
 // everything coloured energized / de-energized / in an outage. Styles live in dashboard.css
 // (class names only), so the page works under a Content-Security-Policy without 'unsafe-inline'.
 
-const COLOURS = { on: "#2ecc71", off: "#7f90a3", outage: "#ff4d4f", unknown: "#4a5563" };
 const INLINE = new Set(["recloser", "sectionalizer", "switch", "fuse"]);
 const LABEL_ZOOM = 16; // device codes show from this zoom on (substations and feeders always)
 
@@ -18,8 +17,8 @@ export function outageKey(o) {
 export class NetworkMap {
   constructor(element, { onOutage, onDevice }) {
     this.map = L.map(element, { zoomSnap: 0.25, zoomDelta: 0.5, maxZoom: 22, minZoom: 2, attributionControl: false });
-    this.canvas = L.canvas({ padding: 0.2 });
     this.svg = L.svg({ padding: 0.2 });
+    this.svgAbove = L.svg({ padding: 0.2, pane: "markerPane" }); // DPs: above lines, meters and rings
     this.lines = L.layerGroup().addTo(this.map);
     this.meters = L.layerGroup().addTo(this.map);
     this.devices = L.layerGroup().addTo(this.map);
@@ -37,6 +36,7 @@ export class NetworkMap {
     this.selectedDevice = null;
     this.map.setView([0, 0], 2);
     this.map.on("zoomend", () => this.labelsForZoom());
+    this.map.on("zoomend moveend resize", () => this.placeLabels());
     this.labelsForZoom();
     for (const kind of ["wheel", "pointerdown", "dblclick", "keydown"]) element.addEventListener(kind, () => { this.userMoved = true; }, { passive: true });
     new ResizeObserver(() => { this.map.invalidateSize(); this.fit(); }).observe(element);
@@ -99,11 +99,19 @@ export class NetworkMap {
       if (outages.has(key(at.kind, at.code))) return "outage";
       at = this.upOf(at);
     }
+    return this.energized(item, 0);
+  }
+
+  // Energized as the network is operated (derived server-side where the API says so); otherwise
+  // what feeds it; a source in service is energized. Meter evidence is the meters' own colour.
+  energized(item, hops) {
     if (item.energized === true) return "on";
     if (item.energized === false) return "off";
-    const m = item.meters;
-    if (!m || !m.total || m.unknown === m.total) return "unknown";
-    return m.off === m.total ? "off" : "on";
+    if (item.state === "open") return "off";
+    if (item.kind === "substation") return item.status === "active" ? "on" : "off";
+    const up = hops < 64 ? this.upOf(item) : null;
+    if (up) return this.energized(up, hops + 1);
+    return "unknown";
   }
 
   upOf(item) {
@@ -122,9 +130,11 @@ export class NetworkMap {
     if (this.drawnLines !== this.network.lines) {
       this.lines.clearLayers();
       this.lineLayers = this.network.lines.filter((line) => line.coordinates?.length >= 2).map((line) => {
-        const layer = L.polyline(line.coordinates, { renderer: this.canvas, weight: 2, opacity: 0.9, interactive: false });
+        const layer = L.polyline(line.coordinates, { renderer: this.svg, weight: 2, opacity: 0.9, interactive: false, className: "ln" });
         layer.line = line;
-        return layer.addTo(this.lines);
+        layer.addTo(this.lines);
+        layer.getElement()?.setAttribute("data-line", line.code);
+        return layer;
       });
       this.drawnLines = this.network.lines;
     }
@@ -132,7 +142,8 @@ export class NetworkMap {
       let state = this.stateOf({ ...layer.line, kind: "line" }, outages);
       if (state === "unknown" && layer.line.feeder) state = this.stateOf(this.byKey.get(key("feeder", layer.line.feeder)) || {}, outages);
       if (layer.state !== state) {
-        layer.setStyle({ color: COLOURS[state], weight: state === "outage" ? 3 : 2 });
+        L.DomUtil.setClass(layer.getElement(), `ln st-${state}`);
+        layer.getElement()?.setAttribute("data-state", state);
         layer.state = state;
       }
     }
@@ -146,23 +157,14 @@ export class NetworkMap {
       const classes = `dev dev-${item.kind} st-${state}${open}${this.selectedDevice === k ? " selected" : ""}`;
       let marker = this.deviceMarkers.get(k);
       if (!marker) {
-        marker = L.marker([item.location_lat, item.location_lng], { icon: this.icon(item.kind, classes), keyboard: false, riseOnHover: true, title: "" });
-        marker.on("click", () => this.onDevice(item.kind, item.code));
-        const always = item.kind === "substation";
-        if (always || INLINE.has(item.kind) || item.kind === "feeder") {
-          marker.bindTooltip(item.kind === "substation" ? `${item.code} ${item.name || ""}` : item.code, {
-            permanent: true, direction: "auto", interactive: true, className: `map-label${always ? "" : " dev-label"}`, offset: [8, 0],
-          });
-          marker.on("tooltipopen", (event) => event.tooltip.getElement()?.addEventListener("click", () => this.onDevice(item.kind, item.code)));
-        } else {
-          marker.bindTooltip(`${item.kind.toUpperCase()} ${item.code}`, { direction: "top", className: "map-hover" });
-        }
-        marker.classes = classes;
-        marker.addTo(this.devices);
+        marker = this.makeMarker(item, classes);
         this.deviceMarkers.set(k, marker);
       } else {
         marker.setLatLng([item.location_lat, item.location_lng]);
-        if (marker.classes !== classes) { marker.setIcon(this.icon(item.kind, classes)); marker.classes = classes; }
+        if (marker.classes !== classes) {
+          if (marker.setIcon) marker.setIcon(this.icon(item.kind, classes)); else L.DomUtil.setClass(marker.getElement(), classes);
+          marker.classes = classes;
+        }
       }
       marker.getElement()?.setAttribute("data-device", k);
       marker.getElement()?.setAttribute("data-state", state);
@@ -172,6 +174,46 @@ export class NetworkMap {
     }
     this.drawOutages();
     this.fit();
+    this.placeLabels();
+  }
+
+  // DPs are many (a transformer per few customers): small SVG dots; the rest are shaped icons.
+  makeMarker(item, classes) {
+    const at = [item.location_lat, item.location_lng];
+    const select = () => this.onDevice(item.kind, item.code);
+    let marker;
+    if (item.kind === "dp") {
+      marker = L.circleMarker(at, { renderer: this.svgAbove, radius: 3, weight: 1, className: classes });
+      marker.bindTooltip(`DP ${item.code}${item.name && item.name !== item.code ? ` · ${item.name}` : ""}`, { direction: "top", className: "map-hover" });
+    } else {
+      marker = L.marker(at, { icon: this.icon(item.kind, classes), keyboard: false, riseOnHover: true, title: "" });
+      const always = item.kind === "substation";
+      const name = item.name && !item.name.toLowerCase().includes(String(item.code).toLowerCase()) ? ` ${item.name}` : "";
+      marker.bindTooltip(always ? `${item.code}${name}` : item.code, {
+        permanent: true, direction: "right", interactive: true, className: `map-label${always ? "" : " dev-label"}`, offset: [8, 0],
+      });
+      marker.on("tooltipopen", (event) => event.tooltip.getElement()?.addEventListener("click", select));
+    }
+    marker.on("click", select);
+    marker.classes = classes;
+    marker.addTo(this.devices);
+    return marker;
+  }
+
+  // A label that would run past the map's right edge goes to the left of its device.
+  placeLabels() {
+    const width = this.map.getSize().x;
+    for (const marker of this.deviceMarkers.values()) {
+      const tooltip = marker.getTooltip?.();
+      if (!tooltip?.options.permanent || !tooltip.getElement()) continue;
+      const x = this.map.latLngToContainerPoint(marker.getLatLng()).x;
+      const direction = x + 12 + tooltip.getElement().offsetWidth > width ? "left" : "right";
+      if (tooltip.options.direction !== direction) {
+        tooltip.options.direction = direction;
+        tooltip.options.offset = direction === "left" ? [-8, 0] : [8, 0];
+        tooltip.update();
+      }
+    }
   }
 
   icon(kind, classes) {
