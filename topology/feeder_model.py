@@ -26,7 +26,10 @@ TRANSMISSION_KV = 35.0  # above this, a winding is transmission or subtransmissi
 SERVICE_KV_LN = 0.7  # below this line-to-neutral base, a bus is a secondary (service) bus
 FEET = 0.3048
 METRES_PER_DEGREE = 111_320.0
-DEVICE_KIND = {"fuse": "fuse", "recloser": "recloser", "relay": "recloser", "switch": "switch"}
+DEVICE_KIND = {
+    "fuse": "fuse", "recloser": "recloser", "relay": "recloser", "switch": "switch",
+    "lateral": "fuse",
+}  # fmt: skip
 PRECEDENCE = ["relay", "recloser", "fuse", "switch"]  # one device per line: the strongest
 
 
@@ -130,6 +133,8 @@ class _Builder:
         )
         self.degree = dict(everything.degree())
         self.primary = {b for b in raw.kv_base if b not in self.lv and b not in transmission}
+        if not raw.protection and not any(line.switch for line in raw.lines):
+            self._infer_laterals()
         not_inline = substation_names | {t.name for t in self.service_tx}
         plain = nx.Graph()
         plain.add_nodes_from(self.primary)
@@ -147,6 +152,32 @@ class _Builder:
         self.section_of: dict[str, str] = {}
         for component in nx.connected_components(plain):
             self.section_of.update(dict.fromkeys(component, min(component)))
+
+    def _infer_laterals(self) -> None:
+        """A model without any protective device or switch (EPRI ckt24): a fuse is inferred
+        where a one- or two-phase line taps a three-phase one, as laterals are fused."""
+        raw, primary = self.raw, self.primary
+        graph = nx.Graph()
+        for line in raw.lines:
+            if line.enabled and not line.open and line.bus1 in primary and line.bus2 in primary:
+                graph.add_edge(line.bus1, line.bus2, line=line)
+        inline = {t.name for t in self.service_tx} | {t.name for t in self.substation_tx}
+        for t in raw.transformers:
+            if t.name not in inline and all(b in primary for b in t.buses):
+                nx.add_path(graph, t.buses)
+        three = {b for line in raw.lines if line.phases >= 3 for b in (line.bus1, line.bus2)}
+        low = [t.buses[t.kvs.index(min(t.kvs))] for t in self.substation_tx]
+        for start in low or [raw.source_bus]:
+            if start not in graph:
+                continue
+            for upstream, downstream in nx.bfs_edges(graph, start):
+                line = graph.edges[upstream, downstream].get("line")
+                if line and line.phases < 3 and upstream in three:
+                    self.protected[line.name] = ("lateral", line.name)
+        self.model.warnings.append(
+            f"no protective device in the model: {len(self.protected):,} lateral fuses inferred "
+            "where one- or two-phase lines tap three-phase ones"
+        )
 
     def _is_device(self, line) -> bool:
         return line.switch or line.name in self.protected
@@ -199,6 +230,7 @@ class _Builder:
                 d
                 for d in self.found
                 if d["state"] == "closed"
+                and d["source"] != "lateral"  # an inferred lateral fuse is no breaker
                 and d["code"] not in used
                 and sub_section in {section_of[b] for b in d["buses"]}
                 and section_of[d["buses"][0]] != section_of[d["buses"][1]]

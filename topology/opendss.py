@@ -33,6 +33,7 @@ class RawLine:
     switch: bool
     enabled: bool
     open: bool
+    phases: int = 3
 
 
 @dataclass
@@ -106,6 +107,7 @@ def _read(raw: RawModel) -> None:
                 bool(dss.Lines.IsSwitch()),
                 bool(enabled),
                 bool(is_open),
+                dss.Lines.Phases(),
             )
         )
     for name in _each("Transformer"):

@@ -97,6 +97,7 @@ class Reference:
         self.relays = dss.Relays.Count()
         self.graph = nx.MultiGraph()
         self.switches, self.open_switches = set(), set()
+        phases = {}
         kv = {}
         for bus in dss.Circuit.AllBusNames():
             dss.Circuit.SetActiveBus(bus)
@@ -118,6 +119,7 @@ class Reference:
                     self.open_switches.add(name)
             if enabled:
                 self.graph.add_edge(a, b, key=name)
+                phases[name] = (a, b, dss.Lines.Phases(), 1 < kv[a] < 25 and 1 < kv[b] < 25)
         for kind in ("Transformer", "Reactor"):
             dss.Circuit.SetActiveClass(kind)
             for name in dss.ActiveClass.AllNames():
@@ -128,14 +130,31 @@ class Reference:
             ends = next((a, b) for a, b, key in self.graph.edges(keys=True) if key == name)
             if any(self.graph.degree(end) == 1 and end.endswith("_open") for end in ends):
                 self.open_switches.add(name)
+        # Lateral taps: a primary one- or two-phase line with one end on a three-phase line.
+        three = {x for a, b, n, _ in phases.values() if n >= 3 for x in (a, b)}
+        self.taps = {
+            name
+            for name, (a, b, n, primary) in phases.items()
+            if n < 3 and primary and (a in three) != (b in three)
+        }
+        # Taps into one lateral (e.g. two phases tapped by two single-phase lines) go together.
+        cut = self.graph.copy()
+        cut.remove_edges_from([e for e in cut.edges(keys=True) if e[2] in self.taps])
+        lateral_of = {}
+        for tap in self.taps:
+            a, b, _, _ = phases[tap]
+            lateral_of[tap] = min(nx.node_connected_component(cut, b if a in three else a))
+        self.tap_groups = {}
+        for tap, lateral in lateral_of.items():
+            self.tap_groups.setdefault(lateral, set()).add(tap)
         dss.Vsources.First()
         self.source = self.bus(dss.CktElement.BusNames()[0])
         dss.Text.Command("clear")
 
-    def customers_below(self, line):
-        """Loads cut off from the source when `line` is removed (with the open ties open)."""
+    def customers_below(self, *lines):
+        """Loads cut off from the source when `lines` are removed (with the open ties open)."""
         graph = self.graph.copy()
-        graph.remove_edges_from([(a, b, k) for a, b, k in graph.edges(keys=True) if k == line])
+        graph.remove_edges_from([(a, b, k) for a, b, k in graph.edges(keys=True) if k in lines])
         graph.remove_edges_from(
             [(a, b, k) for a, b, k in graph.edges(keys=True) if k in self.open_switches]
         )
@@ -185,8 +204,10 @@ def test_each_model_imports_in_one_command_as_the_model_says(db, tmp_path, name)
     assert {code for code, state in switches.items() if state == "open"} == (
         reference.open_switches
     )
-    fuses = {code for (code,) in rows("SELECT code FROM network_devices WHERE kind = 'fuse'")}
-    assert fuses == set(reference.fuse_lines)
+    fuses = rows("SELECT code, name LIKE 'lateral %%' FROM network_devices WHERE kind = 'fuse'")
+    assert {code for code, inferred in fuses if not inferred} == set(reference.fuse_lines)
+    if reference.fuse_lines or reference.switches:  # laterals are inferred only without any
+        assert not any(inferred for _, inferred in fuses)
     # Every line with coordinates at both ends is kept for the map.
     assert scalar("SELECT count(*) FROM network_lines") > 0 or name == "ieee123"
 
@@ -214,6 +235,35 @@ def test_ieee8500_every_fuse_feeds_the_customers_the_model_puts_below_it(db, tmp
     # The substation relay becomes a device at its line, feeding every customer.
     (relay,) = rows("SELECT code FROM network_devices WHERE kind = 'recloser'")
     assert relay == ("subbreaker",)
+
+
+def test_ckt24_without_protective_devices_gets_a_fuse_inferred_on_each_lateral(db, tmp_path):
+    reference = Reference("ckt24", tmp_path)
+    assert not reference.fuse_lines and not reference.switches and len(reference.taps) > 50
+
+    import_model("ckt24")
+
+    downstream = dict(
+        rows(
+            """SELECT d.code, count(m.id) FROM network_devices d
+                 JOIN network_sections c ON d.id = ANY (c.path)
+                 JOIN network_distribution_points p ON p.section_id = c.id
+                 JOIN oms_meters m ON m.dp_id = p.id AND m.status = 'active'
+                WHERE d.kind = 'fuse' AND d.name LIKE 'lateral %%' GROUP BY d.code"""
+        )
+    )
+    laterals = {code for (code,) in rows("SELECT code FROM network_devices WHERE kind = 'fuse'")}
+    assert laterals == reference.taps
+    # What each lateral feeds (through one of its taps when several tap it) is what the model
+    # cuts off when its taps are removed.
+    expected = {
+        lateral: reference.customers_below(*taps) for lateral, taps in reference.tap_groups.items()
+    }
+    found = {
+        lateral: sum(downstream.get(tap, 0) for tap in taps)
+        for lateral, taps in reference.tap_groups.items()
+    }
+    assert found == expected and sum(expected.values()) > 1000
 
 
 def snapshot():
