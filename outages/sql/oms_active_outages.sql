@@ -8,4 +8,4 @@ SELECT o.id, o.event_id, o.event_type, o.status, o.severity, o.confidence_score,
   LEFT JOIN network_substations s ON s.id = o.substation_id
   LEFT JOIN network_feeders f ON f.id = o.feeder_id
   LEFT JOIN network_distribution_points d ON d.id = o.dp_id
- WHERE o.status IN ('detected', 'confirmed', 'in_progress');
+ WHERE o.status = ANY (outages_active_statuses());

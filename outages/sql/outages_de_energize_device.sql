@@ -43,7 +43,7 @@ BEGIN
 
     IF cardinality(_affected) > 0 OR cardinality(_meters) = 0 THEN
         SELECT o.id INTO _outage FROM oms_outage_events o
-         WHERE o.status IN ('detected', 'confirmed', 'in_progress')
+         WHERE o.status = ANY (outages_active_statuses())
            AND ((o.scope = 'substation' AND o.device_id = _path.substation_id)
              OR (o.scope = 'feeder' AND o.device_id = _path.feeder_id AND _scope IN ('dp', 'meter'))
              OR (o.scope = 'dp' AND o.device_id = _path.dp_id AND _scope = 'meter'))
@@ -59,7 +59,7 @@ BEGIN
             PERFORM outages_merge(_outage, ARRAY(
                 SELECT o.id FROM oms_outage_events o
                  WHERE o.id <> _outage
-                   AND (o.status IN ('detected', 'confirmed', 'in_progress')
+                   AND (o.status = ANY (outages_active_statuses())
                         OR (o.status = 'restored' AND o.actual_restoration_time >= _event_time
                             AND o.first_detected_at >= _event_time - _window))
                    AND CASE _scope

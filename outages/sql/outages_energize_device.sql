@@ -37,7 +37,7 @@ BEGIN
     -- The outages standing at or inside the device end with its re-energization.
     _inside := ARRAY(
         SELECT o.id FROM oms_outage_events o
-         WHERE o.status IN ('detected', 'confirmed', 'in_progress')
+         WHERE o.status = ANY (outages_active_statuses())
            AND o.first_detected_at <= _event_time
            AND CASE _scope
                WHEN 'substation' THEN o.substation_id = _device_id

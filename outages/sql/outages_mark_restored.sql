@@ -18,7 +18,7 @@ BEGIN
                               ORDER BY o.id), '{}')
       INTO _targets, _times
       FROM oms_outage_events o
-     WHERE o.id = ANY (_ids) AND o.status IN ('detected', 'confirmed', 'in_progress');
+     WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses());
     IF cardinality(_targets) = 0 THEN
         RETURN;
     END IF;

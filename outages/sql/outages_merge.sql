@@ -12,7 +12,7 @@ BEGIN
     SELECT coalesce(array_agg(id ORDER BY id), '{}') INTO _merged
       FROM oms_outage_events
      WHERE id = ANY (_children) AND id <> _parent
-       AND status IN ('detected', 'confirmed', 'in_progress', 'restored');
+       AND status = ANY (outages_active_statuses() || 'restored'::text);
     IF cardinality(_merged) = 0 THEN
         RETURN 0;
     END IF;

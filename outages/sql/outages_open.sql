@@ -41,8 +41,8 @@ BEGIN
              ) p_code
          WHERE NOT EXISTS (SELECT 1 FROM oms_outage_events a
                             WHERE a.scope = _scope AND a.device_id = w.device
-                              AND a.status IN ('detected', 'confirmed', 'in_progress'))
-        ON CONFLICT (scope, device_id) WHERE status IN ('detected', 'confirmed', 'in_progress')
+                              AND a.status = ANY (outages_active_statuses()))
+        ON CONFLICT (scope, device_id) WHERE status = ANY (outages_active_statuses())
         DO NOTHING
         RETURNING o.id
     )
@@ -57,6 +57,6 @@ BEGIN
     SELECT o.device_id, o.id, o.id = ANY (_created)
       FROM oms_outage_events o
      WHERE o.scope = _scope AND o.device_id = ANY (_devices)
-       AND o.status IN ('detected', 'confirmed', 'in_progress');
+       AND o.status = ANY (outages_active_statuses());
 END;
 $$;

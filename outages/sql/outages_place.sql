@@ -11,14 +11,14 @@ LANGUAGE sql STABLE AS $$
           JOIN oms_meters m ON m.id = r.meter_id
           LEFT JOIN oms_outage_events os
             ON os.scope = 'substation' AND os.device_id = m.substation_id
-           AND os.status IN ('detected', 'confirmed', 'in_progress')
+           AND os.status = ANY (outages_active_statuses())
           LEFT JOIN oms_outage_events ofe
             ON ofe.scope = 'feeder' AND ofe.device_id = m.feeder_id
-           AND ofe.status IN ('detected', 'confirmed', 'in_progress')
+           AND ofe.status = ANY (outages_active_statuses())
           LEFT JOIN oms_outage_events od
             ON od.scope = 'dp' AND od.device_id = m.dp_id
-           AND od.status IN ('detected', 'confirmed', 'in_progress')
+           AND od.status = ANY (outages_active_statuses())
           LEFT JOIN oms_outage_events om
             ON om.scope = 'meter' AND om.device_id = m.id
-           AND om.status IN ('detected', 'confirmed', 'in_progress'))
+           AND om.status = ANY (outages_active_statuses()))
 $$;

@@ -53,7 +53,7 @@ BEGIN
 
     SELECT coalesce(array_agg(o.id), '{}') INTO _done
       FROM oms_outage_events o
-     WHERE o.id = ANY (_ids) AND o.status IN ('detected', 'confirmed', 'in_progress')
+     WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses())
        AND EXISTS (SELECT 1 FROM oms_outage_meters om
                     WHERE om.outage_event_id = o.id AND NOT om.inferred)
        AND NOT EXISTS (SELECT 1 FROM oms_outage_meters om

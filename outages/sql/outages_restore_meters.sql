@@ -15,7 +15,7 @@ BEGIN
         UPDATE oms_outage_meters om SET restored_at = b.at
           FROM back b, oms_outage_events o
          WHERE om.meter_id = b.meter_id AND om.restored_at IS NULL AND b.at >= om.off_at
-           AND o.id = om.outage_event_id AND o.status IN ('detected', 'confirmed', 'in_progress')
+           AND o.id = om.outage_event_id AND o.status = ANY (outages_active_statuses())
         RETURNING om.meter_id, om.outage_event_id
     )
     SELECT ARRAY(SELECT ROW(r.meter_id, r.evidence, r.event_time, r.provider, r.source_event_id,

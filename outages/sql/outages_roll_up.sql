@@ -24,7 +24,7 @@ BEGIN
         SELECT o.dp_id, o.first_detected_at AS started
           FROM oms_outage_events o
          WHERE o.scope = 'meter' AND o.dp_id = ANY (_dp_ids)
-           AND o.status IN ('detected', 'confirmed', 'in_progress')
+           AND o.status = ANY (outages_active_statuses())
         UNION ALL
         SELECT m.dp_id, min(p.event_time)
           FROM unnest(_pending) p JOIN oms_meters m ON m.id = p.meter_id
@@ -60,7 +60,7 @@ BEGIN
                count(*) OVER (PARTITION BY o.feeder_id ORDER BY o.first_detected_at
                               RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
           FROM oms_outage_events o
-         WHERE o.scope = 'dp' AND o.status IN ('detected', 'confirmed', 'in_progress')
+         WHERE o.scope = 'dp' AND o.status = ANY (outages_active_statuses())
            AND o.feeder_id IN (SELECT d.feeder_id FROM network_distribution_points d
                                 WHERE d.id = ANY (_dp_ids))
     ),

@@ -18,7 +18,7 @@ BEGIN
     PERFORM outages_merge(p.id, array_agg(c.id))
        FROM oms_outage_events p
        JOIN oms_outage_events c
-         ON c.status IN ('detected', 'confirmed', 'in_progress')
+         ON c.status = ANY (outages_active_statuses())
         AND CASE _scope WHEN 'dp' THEN c.scope = 'meter' AND c.dp_id = p.device_id
                         ELSE c.scope IN ('dp', 'meter') AND c.feeder_id = p.device_id END
       WHERE p.id = ANY (_opened)

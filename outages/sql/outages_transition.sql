@@ -33,7 +33,7 @@ BEGIN
         RAISE EXCEPTION 'illegal transition of % from % to %', _event_id, _o.status, _next
             USING ERRCODE = 'OM409';
     END IF;
-    IF _next IS NULL AND _o.status NOT IN ('detected', 'confirmed', 'in_progress', 'restored') THEN
+    IF _next IS NULL AND _o.status <> ALL (outages_active_statuses() || 'restored'::text) THEN
         RAISE EXCEPTION 'outage % is %; it can no longer change', _event_id, _o.status
             USING ERRCODE = 'OM409';
     END IF;
