@@ -24,6 +24,7 @@ def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scop
     monkeypatch, tmp_path
 ):
     from django.contrib.auth import authenticate
+    from django.test import RequestFactory
 
     from oms.demo import FEED_TOKEN, OPERATOR, create_logins
     from oms.models import ApiToken
@@ -31,7 +32,9 @@ def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scop
 
     monkeypatch.setenv("OMS_DATA_DIR", str(tmp_path))
     password, key = create_logins()
-    user = authenticate(username=OPERATOR, password=password)
+    # django-axes needs the request a login comes with.
+    login = RequestFactory().post("/accounts/login/")
+    user = authenticate(login, username=OPERATOR, password=password)
     assert user is not None and user_has_scope(user, "operate")
     feeds = ApiToken.objects.get(name=FEED_TOKEN)
     assert {"ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"} <= set(feeds.scopes)
