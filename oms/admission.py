@@ -25,6 +25,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
+from oms import errors
+
 logger = logging.getLogger(__name__)
 
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -37,7 +39,7 @@ def body_limit(path: str) -> int:
 
 
 def too_large_detail(limit: int) -> dict:
-    return {"detail": f"Request body is larger than {limit} bytes."}
+    return errors.body(errors.PAYLOAD_TOO_LARGE, f"Request body is larger than {limit} bytes.")
 
 
 # --- the ASGI layer ---------------------------------------------------------------------------
@@ -98,17 +100,20 @@ def _credential_refusal(headers: dict, cookies: str, scope_name: str):
     parts = headers.get(b"authorization", b"").decode("latin1").split()
     if parts and parts[0].lower() in {"token", "bearer"}:
         if len(parts) != 2:
-            return (401, {"detail": "Authorization header must be 'Token <key>'."}), None
+            detail = "Authorization header must be 'Token <key>'."
+            return (401, errors.body("authentication_failed", detail)), None
         principal = token_for_key(parts[1])
         if principal is None:
-            return (401, {"detail": "Invalid or inactive token."}), None
+            return (401, errors.body("authentication_failed", "Invalid or inactive token.")), None
     else:
         session_key = parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME)
         principal = _session_user(session_key) if session_key else None
         if principal is None:
-            return (401, {"detail": "Authentication credentials were not provided."}), None
+            detail = "Authentication credentials were not provided."
+            return (401, errors.body("not_authenticated", detail)), None
     if not user_has_scope(principal, scope_name):
-        return (403, {"detail": f"This credential lacks the '{scope_name}' scope."}), None
+        detail = f"This credential lacks the '{scope_name}' scope."
+        return (403, errors.body("permission_denied", detail)), None
     return None, principal
 
 
@@ -131,7 +136,8 @@ class RefuseBeforeReading:
         try:
             declared = int(headers[b"content-length"]) if b"content-length" in headers else None
         except ValueError:
-            return await _answer(send, 400, {"detail": "Content-Length is not a number."})
+            detail = "Content-Length is not a number."
+            return await _answer(send, 400, errors.body(errors.INVALID_REQUEST, detail))
         if declared is not None and declared > limit:
             return await _answer(send, 413, too_large_detail(limit))
         if scope["path"].startswith("/api/"):

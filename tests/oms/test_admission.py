@@ -51,7 +51,7 @@ async def test_without_credentials_401_and_the_body_is_never_read(grid):
     status, body, unread = await post(BODY)
 
     assert (status, unread) == (401, 1)
-    assert "credentials" in body["detail"]
+    assert body["code"] == "not_authenticated"
     status, _, unread = await post(BODY, token="not-a-key")
     assert (status, unread) == (401, 1)
     assert await count_events() == 0
@@ -61,7 +61,10 @@ async def test_without_the_scope_403_and_the_body_is_never_read(grid):
     status, body, unread = await post(BODY, token=await token("read"))
 
     assert (status, unread) == (403, 1)
-    assert body["detail"] == "This credential lacks the 'ingest:onu' scope."
+    assert body == {
+        "detail": "This credential lacks the 'ingest:onu' scope.",
+        "code": "permission_denied",
+    }
     assert await count_events() == 0
 
 
@@ -70,7 +73,10 @@ async def test_a_declared_length_over_the_limit_is_413_unread(grid, settings):
     status, body, unread = await post(b" " * 1001, token=await token("ingest:onu"))
 
     assert (status, unread) == (413, 1)
-    assert body["detail"] == "Request body is larger than 1000 bytes."
+    assert body == {
+        "detail": "Request body is larger than 1000 bytes.",
+        "code": "payload_too_large",
+    }
 
 
 async def test_a_chunked_body_over_the_limit_is_cut_off_with_413(grid, settings):
