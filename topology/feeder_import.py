@@ -26,8 +26,34 @@ KAIFA_SHARE, ONU_SHARE, PREPAID_OF_NO_CHANNEL = 0.45, 0.50, 0.3
 TELEMETERED = {"recloser": True, "sectionalizer": True, "switch": False, "fuse": False}
 
 
-class CollisionError(Exception):
+class ImportRefused(Exception):
+    """The model cannot be written as it is; nothing was."""
+
+
+class CollisionError(ImportRefused):
     """Codes of the model that another model (or a CSV grid) already uses."""
+
+
+CODE_LENGTH = {"substation": 50, "feeder": 50, "dp": 50, "meter": 50, "section": 100,
+               "device": 100, "line": 100}  # fmt: skip
+
+
+def _too_long(fm: FeederModel) -> list[str]:
+    codes = {
+        "substation": [s["code"] for s in fm.substations],
+        "feeder": [f["code"] for f in fm.feeders],
+        "dp": [d["code"] for d in fm.dps],
+        "meter": [m["code"] for m in fm.meters],
+        "section": fm.sections,
+        "device": [d["code"] for d in fm.devices],
+        "line": [ln["code"] for ln in fm.lines],
+    }
+    return [
+        f"{kind} {code!r} ({len(code)} > {CODE_LENGTH[kind]})"
+        for kind, values in codes.items()
+        for code in values
+        if len(code) > CODE_LENGTH[kind]
+    ]
 
 
 @dataclass
@@ -319,6 +345,10 @@ def _upsert(cursor, fm: FeederModel, model_code: str) -> dict[str, int]:
 def import_feeder_model(fm: FeederModel, model_code: str, progress=lambda m: None):
     """Write `fm` (codes already prefixed) as model `model_code` in one transaction."""
     report = FeederImportReport(model=model_code)
+    too_long = _too_long(fm)
+    if too_long:
+        shown = ", ".join(too_long[:5]) + (", …" if len(too_long) > 5 else "")
+        raise ImportRefused(f"{len(too_long)} code(s) too long: {shown}")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM network_feeders f WHERE f.substation_id IN"

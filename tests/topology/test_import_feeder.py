@@ -384,6 +384,12 @@ def test_a_redirect_that_does_not_exist_is_refused_and_nothing_written(db, tmp_p
     assert set(model_counts().values()) == {0}
 
 
+def test_a_prefix_that_makes_codes_too_long_is_refused_naming_them(db):
+    with pytest.raises(CommandError, match=r"code\(s\) too long: substation 'x{45}ieee123'"):
+        import_model("ieee123", prefix="x" * 45)
+    assert set(model_counts().values()) == {0}
+
+
 def test_progress_is_printed(db, capsys):
     import_model("ieee123", "--origin", "31.95,35.91")
     out = capsys.readouterr().out

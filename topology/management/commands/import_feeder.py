@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from topology.feeder_import import CollisionError, import_feeder_model, prefixed
+from topology.feeder_import import ImportRefused, import_feeder_model, prefixed
 from topology.feeder_model import build
 from topology.opendss import ModelError, compile_model
 
@@ -71,6 +71,6 @@ class Command(BaseCommand):
         )
         try:
             report = import_feeder_model(model, f"{prefix}{raw.circuit}", progress=say)
-        except CollisionError as exc:
+        except ImportRefused as exc:
             raise CommandError(f"not imported: {exc}") from exc
         say(f"imported model {report.model} in {time.perf_counter() - started:.1f} s")
