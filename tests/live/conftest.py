@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.live.demo_process import demo_data_dir  # noqa: F401 (a fixture)
 from tests.live.helpers import ingest, kaifa, onu, scada
 
 DP005_KAIFA = ["M40000081", "M40000084", "M40000087", "M40000090", "M40000093", "M40000096",
