@@ -74,10 +74,25 @@ class FeederSerializer(DeviceSerializer):
         ]
 
 
+class ParentSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    code = serializers.CharField()
+
+
 class DistributionPointSerializer(DeviceSerializer):
     code = serializers.CharField(source="dp_id", read_only=True)
     feeder = serializers.CharField(source="feeder.feeder_id", read_only=True)
     substation = serializers.CharField(source="feeder.substation.substation_id", read_only=True)
+    # Its section's feeding now (derived): the map colours the DP and what lies below a device.
+    energized = serializers.BooleanField(source="section.energized", default=None, read_only=True)
+    parent = serializers.SerializerMethodField()
+
+    @extend_schema_field(ParentSerializer(allow_null=True))
+    def get_parent(self, dp) -> dict | None:
+        device = dp.section.fed_through if dp.section_id else None
+        if device is not None:
+            return {"kind": device.kind, "code": device.code}
+        return {"kind": "feeder", "code": dp.feeder.feeder_id}
 
     class Meta:
         model = DistributionPoint
@@ -90,5 +105,7 @@ class DistributionPointSerializer(DeviceSerializer):
             "building_id",
             "location_lat",
             "location_lng",
+            "energized",
+            "parent",
             "meters",
         ]

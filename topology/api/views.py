@@ -100,5 +100,5 @@ class DistributionPointViewSet(DeviceViewSet):
 
     def get_queryset(self):
         return with_meter_counts(
-            DistributionPoint.objects.select_related("feeder__substation")
+            DistributionPoint.objects.select_related("feeder__substation", "section__fed_through")
         ).order_by("dp_id")
