@@ -147,13 +147,17 @@ def _read(raw: RawModel) -> None:
             raw.coords[bus.lower()] = (dss.Bus.X(), dss.Bus.Y())
 
 
-def compile_model(master: str | Path, redirects: list[str | Path] = ()) -> RawModel:
-    """Compile `master`, then run each redirect file after it; read the circuit.
+def compile_model(
+    master: str | Path, redirects: list[str | Path] = (), buscoords: str | Path | None = None
+) -> RawModel:
+    """Compile `master`, then run each redirect file after it, then read bus coordinates from
+    `buscoords` if given (IEEE 123's master does not load its BusCoords.dat); read the circuit.
 
     Raises ModelError for a missing file or anything OpenDSS refuses (its own message)."""
     master = Path(master)
     redirect_paths = [Path(path) for path in redirects]
-    for path in [master, *redirect_paths]:
+    coords = [Path(buscoords)] if buscoords else []
+    for path in [master, *redirect_paths, *coords]:
         if not path.is_file():
             raise ModelError(f"{path}: no such file")
     with tempfile.TemporaryDirectory(prefix="oms-opendss-") as workdir:
@@ -162,7 +166,7 @@ def compile_model(master: str | Path, redirects: list[str | Path] = ()) -> RawMo
         # into while compiling: give it back afterwards.
         cwd = os.getcwd()
         try:
-            raw = _compile(master, master_copy, redirect_paths, redirect_copies, workdir)
+            raw = _compile(master, master_copy, redirect_paths, redirect_copies, workdir, coords)
         finally:
             os.chdir(cwd)
     return raw
@@ -172,7 +176,7 @@ def _message(exc: DSSException, workdir: str, folder: Path) -> str:
     return str(exc.args[-1]).replace(f"{workdir}/model0", str(folder))
 
 
-def _compile(master, master_copy, redirect_paths, redirect_copies, workdir) -> RawModel:
+def _compile(master, master_copy, redirect_paths, redirect_copies, workdir, coords) -> RawModel:
     dss.Basic.DataPath(workdir)
     warnings = []
     try:
@@ -194,6 +198,11 @@ def _compile(master, master_copy, redirect_paths, redirect_copies, workdir) -> R
             warnings.append(f"{message} (the rest of that file skipped)")
     if redirect_paths:
         _command("makebuslist")  # buses that the redirects named first
+    for path in coords:  # read where it is: OpenDSS only reads it
+        try:
+            _command(f'buscoords "{path.resolve()}"')
+        except DSSException as exc:
+            raise ModelError(f"{path.name}: OpenDSS: {exc.args[-1]}") from exc
     dss.Vsources.First()
     raw = RawModel(
         circuit=dss.Circuit.Name().lower(),

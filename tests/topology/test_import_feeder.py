@@ -390,6 +390,18 @@ def test_a_prefix_that_makes_codes_too_long_is_refused_naming_them(db):
     assert set(model_counts().values()) == {0}
 
 
+def test_ieee123_gets_its_bus_coordinates_from_buscoords(db):
+    buscoords = FEEDERS / "ieee123/BusCoords.dat"
+    import_model("ieee123", "--buscoords", str(buscoords), "--origin", "31.95,35.91")
+
+    lines = scalar("SELECT count(*) FROM network_lines")
+    assert lines > 100
+    placed = scalar("SELECT count(*) FROM oms_meters WHERE abs(location_lat - 31.95) < 0.1")
+    assert placed == 91
+    with pytest.raises(CommandError, match=r"nowhere\.dat: no such file"):
+        import_model("ieee123", "--buscoords", str(buscoords.with_name("nowhere.dat")))
+
+
 def test_progress_is_printed(db, capsys):
     import_model("ieee123", "--origin", "31.95,35.91")
     out = capsys.readouterr().out

@@ -36,6 +36,11 @@ class Command(BaseCommand):
             metavar="FILE",
             help="a .dss file run after the master (repeatable, in order)",
         )
+        parser.add_argument(
+            "--buscoords",
+            metavar="FILE",
+            help="bus coordinates (bus, x, y per line) the model does not load itself",
+        )
         parser.add_argument("--prefix", default="", help="prepended to every code of the model")
         parser.add_argument(
             "--origin",
@@ -49,12 +54,12 @@ class Command(BaseCommand):
             help="unit of the model's planar bus coordinates (default ft)",
         )
 
-    def handle(self, format, master, redirect, prefix, origin, units, **options):
+    def handle(self, format, master, redirect, buscoords, prefix, origin, units, **options):
         say = self.stdout.write
         started = time.perf_counter()
         origin = _origin(origin) if origin else None
         try:
-            raw = compile_model(master, redirect)
+            raw = compile_model(master, redirect, buscoords)
         except ModelError as exc:
             raise CommandError(f"not imported: {exc}") from exc
         say(
