@@ -42,7 +42,7 @@ def test_power_evidence_changes_the_meter_and_opens_an_outage(grid):
             "onu",
             datetime(1999, 12, 31, tzinfo=UTC),
             actions.InvalidEventTime,
-            "",
+            "p_event_timestamp",
         ),
     ],
 )
