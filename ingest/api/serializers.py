@@ -38,7 +38,7 @@ class ScadaEventSerializer(serializers.Serializer):
 
 class OnuAlarmDataSerializer(serializers.Serializer):
     category = serializers.CharField(required=False)
-    alarmType = serializers.CharField(required=False)
+    alarmType = serializers.CharField(required=False, max_length=100)
     parcel = serializers.CharField(required=False)
     serial = serializers.CharField(required=False)
 

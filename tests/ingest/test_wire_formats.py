@@ -56,6 +56,35 @@ def schema_fields(serializer, data: dict, path: tuple = ()):
             yield from schema_fields(field, data[key], (*path, key))
 
 
+def replaced(payload: dict, path: tuple, value) -> dict:
+    payload = copy.deepcopy(payload)
+    holder = payload
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = value
+    return payload
+
+
+def text_limits(serializer, data: dict, path: tuple = ()):
+    """(path, max_length) of every string field of the schema that the fixture carries."""
+    for name, field in serializer.fields.items():
+        key = _key(data, name)
+        if key is None:
+            continue
+        if isinstance(field, serializers.CharField) and isinstance(data[key], str | int):
+            yield (*path, key), field.max_length
+        if isinstance(field, serializers.Serializer) and isinstance(data[key], dict):
+            yield from text_limits(field, data[key], (*path, key))
+
+
+def refused_fields(parse, payload) -> set[str]:
+    try:
+        parse(payload)
+    except PayloadError as error:
+        return set(error.errors)
+    return set()
+
+
 def without(payload: dict, path: tuple) -> dict:
     payload = copy.deepcopy(payload)
     holder = payload
@@ -151,3 +180,20 @@ def test_a_kaifa_event_for_an_unknown_meter_waits_unprocessed(grid, ingest_clien
     payload["payload"]["usage_point"] = {"ns2:mRID": "UP-404"}
     assert post(ingest_client, "kaifa", payload).json()["events"][0]["status"] == "unmatched"
     assert KaifaEvent.objects.get().processed_at is None
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_the_schema_limits_strings_where_the_parser_does(feed):
+    """A string of the schema's max_length is accepted, one longer refused naming that field;
+    a field the schema leaves unbounded takes 10,000 characters (the raw row keeps it whole)."""
+    serializer, parse, fixture = FEEDS[feed]
+    payload = load_fixture(fixture)
+    disagreements = []
+    for path, limit in text_limits(serializer(), payload):
+        name = ".".join(key.rsplit(":", 1)[-1] for key in path)
+        longest = limit or 10_000
+        if name in refused_fields(parse, replaced(payload, path, "x" * longest)):
+            disagreements.append(f"{name}: {longest} refused")
+        if limit and name not in refused_fields(parse, replaced(payload, path, "x" * (limit + 1))):
+            disagreements.append(f"{name}: {limit + 1} accepted")
+    assert disagreements == [], disagreements
