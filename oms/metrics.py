@@ -66,18 +66,16 @@ class ActiveOutagesCollector:
         return [GaugeMetricFamily("oms_active_outages", "Active outages", labels=[])]
 
     def collect(self):
-        from outages.models import ACTIVE_STATUSES
-
         family = GaugeMetricFamily(
             "oms_active_outages",
             "Active outages (detected, confirmed, in progress) by device kind and event type",
             labels=["scope", "event_type"],
         )
         with connection.cursor() as cursor:
+            # The engine's own list of active statuses (oms/ imports no app above it).
             cursor.execute(
                 "SELECT scope, event_type, count(*) FROM oms_outage_events"
-                " WHERE status = ANY(%s) GROUP BY 1, 2 ORDER BY 1, 2",
-                [list(ACTIVE_STATUSES)],
+                " WHERE status = ANY(outages_active_statuses()) GROUP BY 1, 2 ORDER BY 1, 2"
             )
             for scope, event_type, count in cursor.fetchall():
                 family.add_metric([scope, event_type], count)

@@ -164,6 +164,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The admin lists failed logins (django-axes registers the page; without this it stays empty).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # One policy for every page: only this site's own files run, no inline script or style.
 _CSP = {

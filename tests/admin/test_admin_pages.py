@@ -48,6 +48,7 @@ def page_urls() -> list[tuple[str, str]]:
         change = reverse(f"{prefix}_change", args=[row.pk])
         urls.append((f"{opts.label} #{row.pk}", change))
     assert not empty, f"no row to show for {empty}: make one in ingest_one_event_of_each_feed"
+    # (or sign_in, for the login logs)
     return urls
 
 
@@ -79,6 +80,15 @@ def ingest_one_event_of_each_feed():
     Group.objects.get_or_create(name="stewards")
 
 
+def sign_in(client, password: str) -> None:
+    """The login form, as people use it: a stranger's failed attempt (kept in the lockout
+    logs), then the steward's own sign-in (an access log)."""
+    refused = client.post("/admin/login/", {"username": "intruder", "password": "guess"})
+    assert refused.status_code == 200  # the form again, with its error
+    signed_in = client.post("/admin/login/", {"username": "steward", "password": password})
+    assert signed_in.status_code == 302, signed_in.content[:500]
+
+
 @pytest.fixture
 def steward(db, django_user_model):
     return django_user_model.objects.create_superuser("steward", "steward@example.com", "pw")
@@ -87,7 +97,7 @@ def steward(db, django_user_model):
 @pytest.mark.django_db
 def test_no_admin_page_prints_markup_as_text(client, grid, steward):
     ingest_one_event_of_each_feed()
-    client.force_login(steward)
+    sign_in(client, "pw")
     printed = {}
     for what, url in page_urls():
         response = client.get(url)
@@ -144,11 +154,13 @@ def live_admin(reference_data, grid):
     """A Daphne on committed rows of every model, and the pages to visit (made before the
     browser starts: Playwright runs an event loop in this thread)."""
     from django.contrib.auth.models import User
+    from django.test import Client
 
     from tests.live.servers import DaphneServer
 
     ingest_one_event_of_each_feed()
     User.objects.create_superuser("steward", "steward@example.com", "wide-tables-1")
+    sign_in(Client(), "wide-tables-1")
     urls = page_urls()
     server = DaphneServer("admin-pages").start()
     try:
