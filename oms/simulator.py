@@ -95,6 +95,7 @@ def generate_grid(
     kaifa_share: float = 0.45,
     onu_share: float = 0.50,
     shared_customer_share: float = 0.01,
+    devices: bool = False,
 ) -> GridSummary:
     """Write substations/feeders/distribution_points/customers/meters CSVs for a regular grid.
 
@@ -102,8 +103,12 @@ def generate_grid(
     behind a fibre ONU (two to four meters of one building per ONU), the rest meters without a
     communication channel (conventional or prepaid, the AMI's "final 5%"). One customer per
     meter, except `shared_customer_share` of meters that belong to the previous meter's customer.
-    Coordinates: substations around Amman, each level clustered near its parent.
+    Coordinates: substations around Amman, each level clustered near its parent. With
+    `devices`, also `devices.csv` (switches, reclosers, sectionalizers, fuses, ties between
+    consecutive feeders; `oms.simulator_devices`) and every DP below its lateral's fuse.
     """
+    from oms.simulator_devices import DEVICES_HEADER, FeederLayout
+
     started = time.perf_counter()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -128,7 +133,13 @@ def generate_grid(
     ):
         ss_out.write("substation_id,name,location_lat,location_lng,region_code,voltage_level\n")
         fd_out.write("feeder_id,substation_id,name,location_lat,location_lng,capacity_kva\n")
-        dp_out.write("dp_id,feeder_id,name,location_lat,location_lng,building_id\n")
+        dev_out = (directory / "devices.csv").open("w", newline="") if devices else None
+        if dev_out:
+            dev_out.write(DEVICES_HEADER)
+        dp_out.write(
+            "dp_id,feeder_id,name,location_lat,location_lng,building_id"
+            + (",parent_kind,parent_code\n" if devices else "\n")
+        )
         cu_out.write("customer_id,phone,address,building_id,dp_id,location_lat,location_lng\n")
         me_out.write(
             "meter_number,meter_type,customer_id,dp_id,location_lat,location_lng,building_id,"
@@ -147,6 +158,12 @@ def generate_grid(
                 f_lat = s_lat + rng.uniform(-0.02, 0.02)
                 f_lng = s_lng + rng.uniform(-0.02, 0.02)
                 fd_out.write(f"{fd},{ss},{ss_name} F{f} 11kV,{f_lat:.6f},{f_lng:.6f},8000\n")
+                layout = FeederLayout(fd, dps_per_feeder)
+                if dev_out:
+                    following = f"FD{fd_n + 1:0{width_fd}d}" if fd_n < n_feeders else None
+                    dev_out.writelines(
+                        layout.device_lines(f"{ss_name} F{f}", f_lat, f_lng, following)
+                    )
                 dp_lines = []
                 cu_lines = []
                 me_lines = []
@@ -156,8 +173,9 @@ def generate_grid(
                     bldg = f"BLDG_{dp_n:0{width_dp}d}"
                     d_lat = f_lat + rng.uniform(-0.006, 0.006)
                     d_lng = f_lng + rng.uniform(-0.006, 0.006)
+                    parent = f",fuse,{layout.fuse_of(d - 1)}" if dev_out else ""
                     dp_lines.append(
-                        f"{dp},{fd},{ss_name} TX-{f}-{d},{d_lat:.6f},{d_lng:.6f},{bldg}\n"
+                        f"{dp},{fd},{ss_name} TX-{f}-{d},{d_lat:.6f},{d_lng:.6f},{bldg}{parent}\n"
                     )
                     onu_left = 0
                     onu = serial = ""
@@ -199,6 +217,8 @@ def generate_grid(
                 dp_out.writelines(dp_lines)
                 cu_out.writelines(cu_lines)
                 me_out.writelines(me_lines)
+        if dev_out:
+            dev_out.close()
     return GridSummary(
         directory=directory,
         substations=substations,

@@ -11,7 +11,9 @@ from datetime import datetime
 from django.db import DatabaseError, transaction
 
 from outages import sqlfuncs
-from outages.models import Outage
+from outages.models import ACTIVE_STATUSES, Outage, OutageType
+from topology.actions import Switching, switch_device
+from topology.models import SwitchingSource
 
 
 class OutageNotFound(Exception):
@@ -51,3 +53,77 @@ def transition_outage(
             raise IllegalTransition(str(exc.__cause__).splitlines()[0]) from exc
         raise
     return Outage.objects.get(event_id=event_id)
+
+
+def operate_device(
+    *,
+    kind: str,
+    code: str,
+    action: str,
+    note: str = "",
+    user=None,
+    source: str = SwitchingSource.OPERATOR,
+    source_event_id: str = "",
+    event_time: datetime | None = None,
+) -> Switching:
+    """Open or close a device and let its meters and outages follow, in one transaction.
+
+    The network's side is topology's `switch_device` (state, derived feeding, log entry). Then,
+    as evidence of the operation (provider `operator`, or `scada` for a telemetered device's
+    own status): opening de-energizes what the device fed — an operator's opening stands as a
+    `planned_outage` at the device, a trip as an outage; closing re-energizes what it feeds now,
+    restoring those meters in whatever outage held them (step restoration). Raises topology's
+    DeviceNotFound, SwitchingRefused (409) or DeviceBusy (409).
+    """
+    with transaction.atomic():
+        switching = switch_device(
+            kind=kind,
+            code=code,
+            action=action,
+            note=note,
+            user=user,
+            source=source,
+            source_event_id=source_event_id,
+        )
+        operation = switching.operation
+        when = event_time or operation.operated_at
+        provider = "scada" if source == SwitchingSource.SCADA else "operator"
+        key = source_event_id or f"switching-{operation.pk}"
+        who = operation.operator or "SCADA"
+        if action == "open":
+            rows = sqlfuncs.apply_device_evidence(
+                evidence="off",
+                scope=operation.device_kind,
+                device_id=operation.device_id,
+                provider=provider,
+                source_event_id=key,
+                event_time=when,
+                severity="medium" if provider == "operator" else "high",
+                root_cause=f"Switching: {operation.device_kind} {operation.device_code} "
+                f"opened by {who}" + (f" ({note})" if note else ""),
+            )
+            if provider == "operator":
+                Outage.objects.filter(
+                    scope=operation.device_kind,
+                    device_id=operation.device_id,
+                    status__in=ACTIVE_STATUSES,
+                    sources__source_event_id=key,
+                ).update(event_type=OutageType.PLANNED)
+            operation.meters_de_energized = sum(
+                row["previous_status"] != "off" and row["power_status"] == "off" for row in rows
+            )
+        else:
+            rows = sqlfuncs.apply_device_evidence(
+                evidence="on",
+                scope=operation.device_kind,
+                device_id=operation.device_id,
+                provider=provider,
+                source_event_id=key,
+                event_time=when,
+            )
+            operation.meters_energized = sum(
+                row["previous_status"] != "on" and row["power_status"] == "on" for row in rows
+            )
+        operation.save(update_fields=["meters_de_energized", "meters_energized"])
+        sqlfuncs.announce_switching(operation.pk)
+    return switching

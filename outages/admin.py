@@ -361,3 +361,7 @@ class CorrelationRuleAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the engine would fall back to its built-in default, silently
+
+
+# The devices and the switching log (operating a device is an outage-engine action).
+from outages import admin_switching  # noqa: E402, F401

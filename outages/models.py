@@ -29,6 +29,10 @@ ACTIVE_STATUSES = (OutageStatus.DETECTED, OutageStatus.CONFIRMED, OutageStatus.I
 class Scope(models.TextChoices):
     SUBSTATION = "substation"
     FEEDER = "feeder"
+    RECLOSER = "recloser"
+    SECTIONALIZER = "sectionalizer"
+    SWITCH = "switch"
+    FUSE = "fuse"
     DP = "dp"
     METER = "meter"
 

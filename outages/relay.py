@@ -43,6 +43,8 @@ RELAY_LOCK_KEY = 0x6F6D735F726C79
 
 # When one outage changes several ways in a window, the push names the weightiest change.
 KIND_WEIGHT = {"updated": 0, "created": 1, "restored": 2, "closed": 3}
+# A switching operation ({"switching": id}) is pushed as `switching.operated`, in the same stream.
+SWITCHING = "switching"
 # The longest wait between retries of a push that failed (the channel layer or database away).
 RETRY_MAX_SECONDS = 5.0
 
@@ -111,9 +113,34 @@ def _parse(payload: str) -> tuple[int | None, str | None, str]:
     except ValueError:
         logger.warning("relay: ignored a notification that is not JSON: %.200s", payload)
         return None, None, "updated"
+    if body.get(SWITCHING) is not None:
+        return int(body[SWITCHING]), None, SWITCHING
     kind = body.get("kind") if body.get("kind") in KIND_WEIGHT else "updated"
     pk = body.get("id")
     return (int(pk) if pk is not None else None), body.get("event_id"), kind
+
+
+def _key(pk: int | None, event_id: str | None, kind: str) -> tuple:
+    if kind == SWITCHING:
+        return (SWITCHING, pk)
+    return ("pk", pk) if pk is not None else ("event_id", event_id)
+
+
+def _weight(kind: str) -> int:
+    return KIND_WEIGHT.get(kind, 0)
+
+
+def load_switching(pks: list[int]) -> dict:
+    """The logged switching operations in the API's shape, keyed by pk."""
+    from outages.api.switching import SwitchingOperationSerializer
+    from topology.models import SwitchingOperation
+
+    try:
+        operations = list(SwitchingOperation.objects.filter(pk__in=pks))
+        return {op.pk: dict(SwitchingOperationSerializer(op).data) for op in operations}
+    finally:
+        close_old_connections()
+        connections["default"].close()
 
 
 def load_outages(pks: list[int], event_ids: list[str]) -> tuple[dict, dict, dict]:
@@ -223,13 +250,13 @@ class OutageRelay:
         pk, event_id, kind = _parse(payload)
         if pk is None and not event_id:
             return
-        key = ("pk", pk) if pk is not None else ("event_id", event_id)
+        key = _key(pk, event_id, kind)
         if not self.pending:
             self.window_opened = time.monotonic()
             if STREAM.waiting_since is None:
                 STREAM.waiting_since = self.window_opened
         previous = self.pending.get(key)
-        if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
+        if previous is None or _weight(kind) > _weight(previous[2]):
             self.pending[key] = (pk, event_id, kind)
         if self.flush_task is None or self.flush_task.done():
             delay = max(0.0, self.last_flush + self.window - time.monotonic())
@@ -253,9 +280,9 @@ class OutageRelay:
         """Put changes back ahead of those that arrived meanwhile, keeping the weightiest kind."""
         arrived, self.pending = self.pending, {}
         for pk, event_id, kind in [*unsent, *arrived.values()]:
-            key = ("pk", pk) if pk is not None else ("event_id", event_id)
+            key = _key(pk, event_id, kind)
             previous = self.pending.get(key)
-            if previous is None or KIND_WEIGHT[kind] > KIND_WEIGHT[previous[2]]:
+            if previous is None or _weight(kind) > _weight(previous[2]):
                 self.pending[key] = (pk, event_id, kind)
 
     async def flush(self) -> int:
@@ -266,14 +293,26 @@ class OutageRelay:
                 return 0
             opened = self.window_opened
             started = self.last_flush = time.monotonic()
-            pks = [pk for pk, _, _ in batch if pk is not None]
+            pks = [pk for pk, _, kind in batch if pk is not None and kind != SWITCHING]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
+            switched = [pk for pk, _, kind in batch if kind == SWITCHING]
             done = sent = 0
             try:
                 by_pk, by_event_id, summary = await sync_to_async(
                     load_outages, thread_sensitive=False
                 )(pks, event_ids)
+                operations = (
+                    await sync_to_async(load_switching, thread_sensitive=False)(switched)
+                    if switched
+                    else {}
+                )
                 for pk, event_id, kind in batch:
+                    if kind == SWITCHING:
+                        if pk in operations:
+                            await self._send_switching(operations[pk], summary)
+                            sent += 1
+                        done += 1
+                        continue
                     outage = by_pk.get(pk) if pk is not None else None
                     outage = outage or by_event_id.get(event_id)
                     if outage is None and event_id:
@@ -308,6 +347,18 @@ class OutageRelay:
         self.last_sent = time.monotonic()
         # Encoded once here, not once per connected screen.
         text = json.dumps({"type": kind, "seq": self.seq, "outage": outage, "summary": summary})
+        await self.layer.group_send(
+            GROUP, {"type": "outage.event", "event": kind, "seq": self.seq, "text": text}
+        )
+
+    async def _send_switching(self, operation: dict, summary: dict) -> None:
+        self.seq += 1
+        STREAM.observe(self.seq)
+        self.last_sent = time.monotonic()
+        kind = "switching.operated"
+        text = json.dumps(
+            {"type": kind, "seq": self.seq, "switching": operation, "summary": summary}
+        )
         await self.layer.group_send(
             GROUP, {"type": "outage.event", "event": kind, "seq": self.seq, "text": text}
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
+from django.db import connection
 
 from oms.sqlcalls import jsonb_call
 
@@ -51,3 +52,44 @@ def transition_outage(
         "SELECT outages_transition(%s, %s, %s, %s, %s::timestamptz, %s)",
         [event_id, status, actor, note, _iso(estimated_restoration_time), crew],
     )
+
+
+def apply_device_evidence(
+    *,
+    evidence: str,
+    scope: str,
+    device_id: int,
+    provider: str,
+    source_event_id: str,
+    event_time: datetime | str,
+    severity: str = "high",
+    root_cause: str = "",
+) -> list[dict]:
+    """Loss of voltage ('off') or restoration ('on') at a device (outages_apply_device_evidence).
+
+    Returns one row per meter fed from the device: meter_id, previous_status, power_status and
+    the outage it is counted in (or None).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM outages_apply_device_evidence(%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                evidence,
+                scope,
+                device_id,
+                provider,
+                source_event_id,
+                _iso(event_time),
+                severity,
+                root_cause,
+            ],
+        )
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def announce_switching(operation_id: int) -> None:
+    """Tell the relay a switching operation was logged (outages_announce_switching); delivered
+    at commit, like every outage change."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outages_announce_switching(%s)", [operation_id])

@@ -67,9 +67,13 @@ class Feeder(Timestamped):
         "Section", on_delete=models.PROTECT, null=True, blank=True, related_name="head_of"
     )
     # db_default: the seed's SQL and the CSV import insert feeders without these columns.
-    normal_state = models.CharField(max_length=10, choices=SwitchState, db_default="closed")
-    state = models.CharField(max_length=10, choices=SwitchState, db_default="closed")
-    telemetered = models.BooleanField(db_default=True)
+    normal_state = models.CharField(
+        max_length=10, choices=SwitchState, default="closed", db_default="closed"
+    )
+    state = models.CharField(
+        max_length=10, choices=SwitchState, default="closed", db_default="closed"
+    )
+    telemetered = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         db_table = "network_feeders"
@@ -120,14 +124,14 @@ class Section(Timestamped):
     feeder = models.ForeignKey(
         Feeder, on_delete=models.SET_NULL, null=True, blank=True, related_name="sections"
     )
-    energized = models.BooleanField(db_default=False)
+    energized = models.BooleanField(default=False, db_default=False)
     # The in-line device it is fed through now (NULL for a feeder's head section).
     fed_through = models.ForeignKey(
         "Device", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Ids of the in-line devices from the feeder head down to it, nearest last.
-    path = ArrayField(models.BigIntegerField(), db_default=[], blank=True)
-    depth = models.IntegerField(db_default=0)
+    path = ArrayField(models.BigIntegerField(), default=list, db_default=[], blank=True)
+    depth = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "network_sections"
@@ -150,9 +154,13 @@ class Device(Timestamped):
     kind = models.CharField(max_length=20, choices=DeviceKind)
     code = models.CharField(max_length=100)
     name = models.CharField(max_length=200, blank=True, default="")
-    normal_state = models.CharField(max_length=10, choices=SwitchState, db_default="closed")
-    state = models.CharField(max_length=10, choices=SwitchState, db_default="closed")
-    telemetered = models.BooleanField(db_default=False)
+    normal_state = models.CharField(
+        max_length=10, choices=SwitchState, default="closed", db_default="closed"
+    )
+    state = models.CharField(
+        max_length=10, choices=SwitchState, default="closed", db_default="closed"
+    )
+    telemetered = models.BooleanField(default=False, db_default=False)
     location_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     location_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     section_a = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="devices_a")
@@ -160,7 +168,7 @@ class Device(Timestamped):
     feeder = models.ForeignKey(
         Feeder, on_delete=models.SET_NULL, null=True, blank=True, related_name="devices"
     )
-    energized = models.BooleanField(db_default=False)
+    energized = models.BooleanField(default=False, db_default=False)
     upstream_section = models.ForeignKey(
         Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -43,3 +43,9 @@ def derive_feeding(feeder_ids: list[int] | None) -> dict[int, bool]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM topology_derive_feeding(%s::bigint[])", [feeder_ids])
         return dict(cursor.fetchall())
+
+
+def lock_network() -> None:
+    """The network lock, exclusive, until the transaction ends (topology_lock_network)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT topology_lock_network()")

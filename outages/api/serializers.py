@@ -4,7 +4,8 @@
 every websocket push use it, over a queryset from `outages_for_api()` so a page is one query.
 """
 
-from django.db.models import Count, Sum
+from django.db.models import CharField, Count, JSONField, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
@@ -28,10 +29,26 @@ def outages_for_api(queryset=None):
     source counts are columns). Only what the serializer reads is loaded: the relay reloads
     every changed outage at each push, and a meter row alone has twenty columns."""
     queryset = Outage.objects.all() if queryset is None else queryset
-    return queryset.select_related("substation", "feeder", "dp", "meter", "merged_into").only(
-        *(field.name for field in Outage._meta.concrete_fields),
-        *_DEVICE_FIELDS,
-        "merged_into__event_id",
+    return (
+        queryset.select_related("substation", "feeder", "dp", "meter", "merged_into")
+        .only(
+            *(field.name for field in Outage._meta.concrete_fields),
+            *_DEVICE_FIELDS,
+            "merged_into__event_id",
+        )
+        .annotate(
+            # The device at the outage's scope and what is above it now (§4, §10).
+            device_code=RawSQL(
+                "topology_device_code(oms_outage_events.scope, oms_outage_events.device_id)",
+                [],
+                output_field=CharField(),
+            ),
+            device_path=RawSQL(
+                "topology_path_above(oms_outage_events.scope, oms_outage_events.device_id)",
+                [],
+                output_field=JSONField(),
+            ),
+        )
     )
 
 
@@ -51,6 +68,9 @@ class OutageSerializer(serializers.ModelSerializer):
     location_lat = serializers.SerializerMethodField()
     location_lng = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()
+    device = serializers.CharField(source="device_code", read_only=True, allow_null=True)
+    device_kind = serializers.CharField(source="scope", read_only=True)
+    path = serializers.JSONField(source="device_path", read_only=True)
 
     class Meta:
         model = Outage
@@ -59,6 +79,9 @@ class OutageSerializer(serializers.ModelSerializer):
             "event_type",
             "status",
             "scope",
+            "device",
+            "device_kind",
+            "path",
             "substation",
             "feeder",
             "dp",

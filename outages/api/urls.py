@@ -4,10 +4,12 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from outages.api.lifecycle import OutageTransitionView, ReliabilityView
+from outages.api.switching import DeviceOperateView, SwitchingLogViewSet
 from outages.api.views import OutageViewSet
 
 router = SimpleRouter()
 router.register("outages", OutageViewSet, basename="outage")
+router.register("switching", SwitchingLogViewSet, basename="switching")
 
 urlpatterns = [
     path(
@@ -16,5 +18,10 @@ urlpatterns = [
         name="outage-transition",
     ),
     path("reliability/", ReliabilityView.as_view(), name="reliability"),
+    path(
+        "devices/<str:kind>/<str:code>/operate/",
+        DeviceOperateView.as_view(),
+        name="device-operate",
+    ),
     *router.urls,
 ]

@@ -45,7 +45,7 @@ BEGIN
         SELECT o.id INTO _outage FROM oms_outage_events o
          WHERE o.status = ANY (outages_active_statuses())
            AND ((o.scope = 'substation' AND o.device_id = _path.substation_id)
-             OR (o.scope = 'feeder' AND o.device_id = _path.feeder_id AND _scope IN ('dp', 'meter'))
+             OR (o.scope = 'feeder' AND o.device_id = _path.feeder_id AND _scope NOT IN ('substation', 'feeder'))
              OR (o.scope = 'dp' AND o.device_id = _path.dp_id AND _scope = 'meter'))
          ORDER BY array_position(ARRAY['substation', 'feeder', 'dp'], o.scope::text)
          LIMIT 1;
@@ -67,7 +67,12 @@ BEGIN
                                               AND o.scope IN ('feeder', 'dp', 'meter')
                        WHEN 'feeder' THEN o.feeder_id = _device_id AND o.scope IN ('dp', 'meter')
                        WHEN 'dp' THEN o.dp_id = _device_id AND o.scope = 'meter'
-                       ELSE false END));
+                       WHEN 'meter' THEN false
+                       -- an in-line device: the DP and meter outages of the DPs it feeds
+                       ELSE o.scope IN ('dp', 'meter') AND o.dp_id IN (
+                           SELECT d.id FROM network_sections s
+                             JOIN network_distribution_points d ON d.section_id = s.id
+                            WHERE s.path @> ARRAY[_device_id]) END));
         END IF;
         UPDATE oms_outage_events o
            SET root_cause = CASE WHEN o.root_cause = '' THEN coalesce(_root_cause, '')

@@ -43,7 +43,13 @@ BEGIN
                WHEN 'substation' THEN o.substation_id = _device_id
                WHEN 'feeder' THEN o.feeder_id = _device_id
                WHEN 'dp' THEN o.dp_id = _device_id
-               ELSE o.meter_id = _device_id END);
+               WHEN 'meter' THEN o.meter_id = _device_id
+               -- an in-line device: its own outage and those of the DPs it feeds
+               ELSE (o.scope = _scope AND o.device_id = _device_id)
+                    OR (o.scope IN ('dp', 'meter') AND o.dp_id IN (
+                        SELECT d.id FROM network_sections s
+                          JOIN network_distribution_points d ON d.section_id = s.id
+                         WHERE s.path @> ARRAY[_device_id])) END);
     IF cardinality(_inside) > 0 THEN
         _still_off := ARRAY(
             SELECT ROW(m.id, 'off', e.event_timestamp, e.source_type, e.source_event_id,

@@ -37,7 +37,8 @@ BEGIN
                     WHEN 'substation' THEN (SELECT substation_id FROM network_substations WHERE id = w.device)
                     WHEN 'feeder' THEN (SELECT feeder_id FROM network_feeders WHERE id = w.device)
                     WHEN 'dp' THEN (SELECT dp_id FROM network_distribution_points WHERE id = w.device)
-                    ELSE (SELECT meter_number FROM oms_meters WHERE id = w.device) END AS code
+                    WHEN 'meter' THEN (SELECT meter_number FROM oms_meters WHERE id = w.device)
+                    ELSE (SELECT code FROM network_devices WHERE id = w.device) END AS code
              ) p_code
          WHERE NOT EXISTS (SELECT 1 FROM oms_outage_events a
                             WHERE a.scope = _scope AND a.device_id = w.device

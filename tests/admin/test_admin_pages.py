@@ -78,6 +78,19 @@ def ingest_one_event_of_each_feed():
     post("kaifa", "kaifa_power_outage_two_meters.xml", "text/xml")
     post("call_center", "callcenter_ticket.json")
     Group.objects.get_or_create(name="stewards")
+    # A fuse on FD003, opened by an operator: a device and a switching log entry.
+    from topology.models import Device, DistributionPoint, Feeder, Section
+    from topology.sqlfuncs import derive_feeding
+
+    head = Feeder.objects.get(feeder_id="FD003").head_section
+    below = Section.objects.create(code="fuse:F9")
+    Device.objects.create(kind="fuse", code="F9", section_a=head, section_b=below)
+    DistributionPoint.objects.filter(dp_id="DP006").update(section=below)
+    derive_feeding(None)
+    operator = APIClient()
+    operator.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('admin-pages-op', ['operate'])}")
+    operated = operator.post("/api/devices/fuse/F9/operate/", {"action": "open"}, format="json")
+    assert operated.status_code == 200, operated.content
 
 
 def sign_in(client, password: str) -> None:
@@ -114,7 +127,7 @@ def test_the_outage_evidence_is_three_links(client, grid, steward):
 
     ingest_one_event_of_each_feed()
     client.force_login(steward)
-    outage = Outage.objects.get()
+    outage = Outage.objects.get(scope="feeder")
     page = client.get(reverse("admin:outages_outage_change", args=[outage.pk])).content.decode()
     sources = reverse("admin:outages_outagesource_changelist")
     assert f'<a href="{sources}?outage__id__exact={outage.pk}">' in page

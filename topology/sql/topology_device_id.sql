@@ -1,6 +1,7 @@
 -- topology_device_id(_scope text, _code text) → bigint
 -- The key of the device with business code _code at _scope ('substation', 'feeder', 'dp',
--- 'meter'); NULL when the registry does not know it. STABLE.
+-- 'meter', or an in-line kind: 'recloser', 'sectionalizer', 'switch', 'fuse'); NULL when the
+-- registry does not know it. STABLE.
 CREATE OR REPLACE FUNCTION topology_device_id(_scope text, _code text) RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT CASE _scope
@@ -8,5 +9,6 @@ LANGUAGE sql STABLE AS $$
         WHEN 'feeder' THEN (SELECT id FROM network_feeders WHERE feeder_id = _code)
         WHEN 'dp' THEN (SELECT id FROM network_distribution_points WHERE dp_id = _code)
         WHEN 'meter' THEN (SELECT id FROM oms_meters WHERE meter_number = _code)
+        ELSE (SELECT id FROM network_devices WHERE kind = _scope AND code = _code)
     END
 $$;

@@ -1,0 +1,131 @@
+"""Switching benchmark: one operation on a big synthetic grid with devices, and the device
+queries' latency (issue 10 item 6). Never part of the test run.
+
+    DATABASE_URL=postgres://…/oms_x_bench python bench/switching_bench.py --meters 100000
+    python bench/switching_bench.py --meters 1000000 --samples 100
+
+Steps: generate the grid CSVs with devices (oms.simulator.generate_grid(devices=True): per
+feeder a head switch, a telemetered recloser, a sectionalizer, a fuse per 20 DPs and a
+normally-open tie to the next feeder) -> fresh database -> migrate -> import_grid -> every meter
+on -> time switching operations through `outages.actions.operate_device` (the API's action:
+state, derived feeding, meters' evidence, planned outage, log, push notification) -> p50/p99 of
+`/api/devices/<kind>/<code>/meters/` (first page), `/api/devices/` (a page with its downstream
+counts) and one device, through DRF's test client in process (view + database, no HTTP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from storm import fresh_database, log, pct, shape_for  # noqa: E402
+
+
+def timed(label: str, work) -> tuple[str, float, object]:
+    began = time.perf_counter()
+    result = work()
+    return label, time.perf_counter() - began, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--meters", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", default="/tmp/oms-switching")
+    parser.add_argument("--keep-database", action="store_true", help="grid already imported")
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL"):
+        os.environ.setdefault("OMS_DATA_DIR", "/tmp/oms-bench")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    if not args.keep_database:
+        fresh_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from oms import simulator
+    from oms.tokens import issue_token
+    from outages.actions import operate_device
+    from topology.grid import import_grid
+
+    s, f, d, m = shape_for(args.meters)
+    grid_dir = Path(args.workdir) / f"grid-{s}x{f}x{d}x{m}-seed{args.seed}-devices"
+    log(f"grid {s} x {f} x {d} x {m} = {s * f * d * m:,} meters, with devices")
+    if not (grid_dir / "devices.csv").exists():
+        summary = simulator.generate_grid(grid_dir, s, f, d, m, seed=args.seed, devices=True)
+        log(f"grid CSVs written in {summary.seconds:.1f} s")
+    call_command("migrate", verbosity=0)
+    if not args.keep_database:
+        began = time.perf_counter()
+        report = import_grid(grid_dir, progress=lambda msg: log(f"  import: {msg}"))
+        log(f"import_grid in {time.perf_counter() - began:.1f} s, {len(report.errors)} errors")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE oms_meters SET power_status = 'on' WHERE power_status <> 'on'")
+        cursor.execute("SELECT count(*) FROM network_devices")
+        devices = cursor.fetchone()[0]
+        cursor.execute("VACUUM ANALYZE")
+    log(f"{devices:,} devices; every meter on")
+
+    fd1, fd2 = "FD" + "1".zfill(max(3, len(str(s * f)))), "FD" + "2".zfill(max(3, len(str(s * f))))
+    rows = []
+    # Open the recloser (a planned outage over its half feeder), close the next feeder's tie
+    # after opening its head switch (a back-feed), then put everything back.
+    plan = [
+        ("open the recloser", "recloser", f"RC-{fd1}", "open"),
+        ("close the recloser", "recloser", f"RC-{fd1}", "close"),
+        ("open a head switch", "switch", f"SW-{fd2}", "open"),
+        ("close the tie (back-feed)", "switch", f"TI-{fd1}", "close"),
+        ("open the tie", "switch", f"TI-{fd1}", "open"),
+        ("close the head switch", "switch", f"SW-{fd2}", "close"),
+    ]
+    for label, kind, code, action in plan:
+        label, seconds, switching = timed(
+            label, lambda k=kind, c=code, a=action: operate_device(kind=k, code=c, action=a)
+        )
+        op = switching.operation
+        switched = op.meters_de_energized or op.meters_energized
+        rows.append((f"{label} ({kind} {code})", seconds, switched))
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('switching-bench', ['read'])}")
+    queries = {
+        "API meters of a recloser (first page)": f"/api/devices/recloser/RC-{fd1}/meters/",
+        "API meters of a fuse (first page)": f"/api/devices/fuse/FU-{fd1}-1/meters/",
+        "API devices, a page with downstream counts": "/api/devices/?page_size=50",
+        "API one device with path and counts": f"/api/devices/recloser/RC-{fd1}/",
+    }
+    timings = []
+    for label, url in queries.items():
+        assert client.get(url).status_code == 200, url
+        samples = []
+        for _ in range(args.samples):
+            began = time.perf_counter()
+            client.get(url)
+            samples.append((time.perf_counter() - began) * 1000)
+        timings.append((label, pct(samples, 0.5), pct(samples, 0.99)))
+
+    print(f"\nSwitching on {s * f * d * m:,} meters, {devices:,} devices "
+          f"(python bench/switching_bench.py --meters {args.meters})")  # fmt: skip
+    print("| operation | seconds | meters switched |\n|---|---|---|")
+    for label, seconds, meters in rows:
+        print(f"| {label} | {seconds:.3f} | {meters:,} |")
+    print(f"\n| query ({args.samples} samples) | p50 | p99 |\n|---|---|---|")
+    for label, p50, p99 in timings:
+        print(f"| {label} | {p50:.1f} ms | {p99:.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()
