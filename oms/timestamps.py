@@ -32,7 +32,10 @@ class BoundedDateTimeField(serializers.DateTimeField):
     zone before validators see the value, so it is checked on the text)."""
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+        except ValueError:  # well formed but no such time (minute 99): DRF's own message below
+            parsed = None
         problem = offset_problem(parsed) if parsed is not None else None
         if problem:
             raise serializers.ValidationError(problem)

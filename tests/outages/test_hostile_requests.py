@@ -57,13 +57,17 @@ def test_a_transition_with_only_an_etr_records_it(outage_id, operator):
     assert response.json()["estimated_restoration_time"].startswith("2025-10-01T06:00:00")
 
 
-@pytest.mark.parametrize("offset", ["+14:30", "-15:00", "+16:00", "+23:59"])
-def test_an_etr_offset_beyond_14_hours_is_400(outage_id, operator, offset):
+@pytest.mark.parametrize(
+    "etr",
+    [f"2025-10-01T09:00:00{offset}" for offset in ("+14:30", "-15:00", "+16:00", "+23:59")]
+    + ["2024-01-01T12:99:00Z", "2024-02-30T12:00:00Z"],  # found by tests/ingest/test_schemathesis
+)
+def test_an_etr_offset_beyond_14_hours_or_no_such_time_is_400(outage_id, operator, etr):
     before = row_counts()
 
     response = operator.post(
         f"/api/outages/{outage_id}/transition/",
-        {"estimated_restoration_time": f"2025-10-01T09:00:00{offset}"},
+        {"estimated_restoration_time": etr},
         format="json",
     )
 
