@@ -240,3 +240,37 @@ def test_process_scada_event_meters_takes_the_stored_id_as_bigint(grid, ingest_c
 
     assert rows == by_text == [(answer["total_meters"], answer["offline_meters"])]
     assert rows[0][0] > 0
+
+
+@pytest.fixture
+def steward(client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("steward", "s@example.com", "pw"))
+    return client
+
+
+def test_stale_events_are_listed_for_stewards(grid, ingest_client, steward):
+    post(ingest_client, "onu", gasp("now", "M40000001", ago(minutes=1)))
+    post(ingest_client, "onu", gasp("old-gasp", "M40000050", ago(days=400)))
+
+    stale = steward.get("/admin/ingest/onuevent/?processing_status__exact=stale")
+    processed = steward.get("/admin/ingest/onuevent/?processing_status__exact=processed")
+
+    assert stale.status_code == processed.status_code == 200
+    assert b"old-gasp" in stale.content and b"old-gasp" not in processed.content
+
+
+def test_a_steward_edits_the_age_limit_in_admin(grid, ingest_client, steward):
+    rule = CorrelationRule.objects.get(rule_name="max_event_age_hours")
+    post(ingest_client, "onu", gasp("now", "M40000001", ago(minutes=1)))
+
+    response = steward.post(
+        f"/admin/outages/correlationrule/{rule.pk}/change/",
+        {"rule_name": rule.rule_name, "rule_type": rule.rule_type, "value": "12000",
+         "description": rule.description},
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.content[:500]
+    answer = post(ingest_client, "onu", gasp("old", "M40000050", ago(days=400))).json()
+    assert answer["status"] == "processed"
