@@ -119,7 +119,7 @@ export class Detail {
       ${switchable ? `<div class="actions">
         <button type="button" class="act-open" data-action="open" ${d.state === "open" ? "disabled" : ""}>Open</button>
         <button type="button" class="act-close" data-action="close" ${d.state === "closed" ? "disabled" : ""}>Close</button></div>
-        <div class="act-form"><label>Note <input id="op-note" placeholder="why (goes into the switching log)"></label></div>` : ""}
+        <div class="act-form"><label>Note <input id="op-note" placeholder="reason, for the switching log"></label></div>` : ""}
       ${log.length ? `<h3>Switching</h3><ol class="timeline switching-log">${log.map((op) =>
         `<li><time>${esc(new Date(op.operated_at).toLocaleString("en-GB"))}</time>${esc(op.from_state)} → <b>${esc(op.to_state)}</b> ${esc(op.operator || op.source || "")}${op.note ? ` · ${esc(short(op.note))}` : ""}</li>`).join("")}</ol>` : ""}`;
     $("dev-parent")?.addEventListener("click", () => this.hooks.onSelectDevice(d.parent.kind, d.parent.code));

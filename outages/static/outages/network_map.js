@@ -223,11 +223,17 @@ export class NetworkMap {
 
   drawOutages() {
     this.outages.clearLayers();
-    const list = this.outageList.filter((o) => o.location_lat != null)
+    // The ring sits on the outage's device where the map has it, else where the API places it.
+    const at = (o) => {
+      const device = this.byKey.get(outageKey(o) || "");
+      return device?.location_lat != null ? [device.location_lat, device.location_lng]
+        : o.location_lat != null ? [o.location_lat, o.location_lng] : null;
+    };
+    const list = this.outageList.filter((o) => at(o))
       .sort((a, b) => b.affected_customers_count - a.affected_customers_count);
     for (const o of list) {
       const radius = Math.min(36, 9 + 2 * Math.sqrt(o.affected_customers_count || 1));
-      const ring = L.circleMarker([o.location_lat, o.location_lng], {
+      const ring = L.circleMarker(at(o), {
         renderer: this.svg, radius, fill: true, fillOpacity: 0, weight: this.selectedOutage === o.event_id ? 4 : 3,
         className: `o-ring ${o.status}${this.selectedOutage === o.event_id ? " selected" : ""}`,
       });
