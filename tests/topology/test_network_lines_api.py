@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from tests.topology.test_import_feeder import FEEDERS, import_model
+from tests.topology.test_import_feeder import feeder_fixtures, import_model
 
-pytestmark = pytest.mark.skipif(not FEEDERS.is_dir(), reason=f"no feeder fixtures at {FEEDERS}")
+pytestmark = pytest.mark.usefixtures(feeder_fixtures.__name__)
 
 
 def test_lines_of_a_feeder_with_their_coordinates_and_feeding(token_client):
