@@ -26,6 +26,7 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 
 from oms import errors
+from oms.middleware import is_database_unavailable, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +142,17 @@ class RefuseBeforeReading:
         if declared is not None and declared > limit:
             return await _answer(send, 413, too_large_detail(limit))
         if scope["path"].startswith("/api/"):
-            refusal, principal = await database_sync_to_async(_admission, thread_sensitive=False)(
-                scope["path"], headers
-            )
+            try:
+                refusal, principal = await database_sync_to_async(
+                    _admission, thread_sensitive=False
+                )(scope["path"], headers)
+            except Exception as exc:
+                # The token lookup found the database away: 503 as every view answers, not 500.
+                if not is_database_unavailable(exc):
+                    raise
+                response = unavailable_response(exc)
+                retry = [(b"retry-after", response["Retry-After"].encode())]
+                return await _answer(send, 503, json.loads(response.content), retry)
             if refusal is not None:
                 status, body = refusal
                 extra = [(b"www-authenticate", b"Token")] if status == 401 else []
