@@ -216,3 +216,42 @@ async def test_a_push_whose_database_read_fails_is_retried(
     dashboard = await watch_a_storm(failing_layer)
     assert len(calls) > 4
     assert dashboard.outages == await active_in_database()
+
+
+async def test_a_relay_that_takes_over_makes_every_screen_resync(
+    reference_data, grid, failing_layer
+):
+    """Changes committed between the leader's death and the standby's LISTEN are heard by
+    nobody, so the new leader starts one past the stream's seq: its first heartbeat is a gap."""
+    STREAM.seq = None
+    leader = OutageRelay(window=0.01, heartbeat=600, elect=True)
+    leading = asyncio.create_task(leader.run())
+    await asyncio.wait_for(leader.leading.wait(), 10)
+    standby = OutageRelay(window=0.01, heartbeat=600, elect=True)
+    waiting = asyncio.create_task(standby.run())
+    try:
+        feeds = await read_token("ingest:onu", "ingest:scada")
+        communicator = await connect(f"/ws/outages/?token={await read_token('read')}")
+        dashboard = Dashboard(communicator)
+        await dashboard.apply(await communicator.receive_json_from(timeout=5))
+        opened = await ingest(feeds, *STORM[1])
+        await dashboard.follow_until(opened["outage_event_id"])
+        assert dashboard.resyncs == 0
+
+        leading.cancel()  # its connection closes, the advisory lock goes with it
+        with pytest.raises(asyncio.CancelledError):
+            await leading
+        await asyncio.wait_for(standby.leading.wait(), 10)
+        heartbeat = await communicator.receive_json_from(timeout=10)
+        assert (heartbeat["type"], heartbeat["seq"]) == ("heartbeat", dashboard.seq + 1)
+        await dashboard.apply(heartbeat)
+        assert dashboard.resyncs == 1
+        snapshot = await communicator.receive_json_from(timeout=10)
+        await dashboard.apply(snapshot)
+        assert dashboard.outages == await active_in_database()
+        await communicator.disconnect()
+    finally:
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await sync_to_async(close_ingest_connection)()
