@@ -34,7 +34,7 @@ _MARK = "_oms_database_unavailable"
 
 
 def retry_after() -> int:
-    return int(getattr(settings, "DATABASE_UNAVAILABLE_RETRY_AFTER", 5))
+    return settings.DATABASE_UNAVAILABLE_RETRY_AFTER
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:

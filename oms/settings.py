@@ -212,6 +212,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 # How often every open websocket's token or session is checked again (closed 4401 when gone).
 WS_CREDENTIAL_CHECK_S = float(os.environ.get("WS_CREDENTIAL_CHECK_S", 5))
 
+# A 503 while the database is away asks clients to retry after this many seconds.
+DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
+
 # The outage relay (outages/relay.py) runs in every server process unless OMS_RELAY=off; changes
 # that follow a push within the window go together; a heartbeat repeats the seq when idle.
 OMS_RELAY = env_bool("OMS_RELAY", True)
