@@ -12,11 +12,11 @@ loopback) get it; anyone else gets 403 and learns nothing.
 from __future__ import annotations
 
 import ipaddress
-import os
 import time
 from contextlib import contextmanager
 from functools import cache
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.cache import never_cache
@@ -116,8 +116,7 @@ def observe_relay_lag(seconds: float) -> None:
 
 @cache
 def allowed_networks() -> tuple:
-    spec = os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
-    return tuple(ipaddress.ip_network(item.strip()) for item in spec.split(",") if item.strip())
+    return tuple(ipaddress.ip_network(item) for item in settings.METRICS_ALLOWED_NETWORKS)
 
 
 def client_allowed(address: str | None) -> bool:

@@ -212,6 +212,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES
 # How often every open websocket's token or session is checked again (closed 4401 when gone).
 WS_CREDENTIAL_CHECK_S = float(os.environ.get("WS_CREDENTIAL_CHECK_S", 5))
 
+# Clients allowed to read /metrics (oms/metrics.py), as networks.
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+
 # A 503 while the database is away asks clients to retry after this many seconds.
 DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
 
