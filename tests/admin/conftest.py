@@ -35,7 +35,39 @@ def records(grid):
     _one_raw_event_of_each_feed()
     Group.objects.create(name="stewards")
     issue_token("admin-test", ["read"])
+    _sign_in_logs()
     return Outage.objects.get(scope="feeder", feeder__feeder_id="FD001")
+
+
+def open_a_fuse_on_fd003():
+    """A fuse F9 above DP006, opened by an operator through the API: a device and a switching
+    log entry (and the planned outage it makes)."""
+    from rest_framework.test import APIClient
+
+    from topology.models import Device, DistributionPoint, Feeder, Section
+    from topology.sqlfuncs import derive_feeding
+
+    head = Feeder.objects.get(feeder_id="FD003").head_section
+    below = Section.objects.create(code="fuse:F9")
+    Device.objects.create(kind="fuse", code="F9", section_a=head, section_b=below)
+    DistributionPoint.objects.filter(dp_id="DP006").update(section=below)
+    derive_feeding(None)
+    operator = APIClient()
+    operator.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('admin-pages-op', ['operate'])}")
+    operated = operator.post("/api/devices/fuse/F9/operate/", {"action": "open"}, format="json")
+    assert operated.status_code == 200, operated.content
+
+
+def _sign_in_logs():
+    """django-axes' logs, through the login form: a stranger's failed attempt and failure log,
+    a clerk's sign-in."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    User.objects.create_user("clerk", password="clerk-pw-1", is_staff=True)
+    client = Client()
+    client.post("/admin/login/", {"username": "intruder", "password": "guess"})
+    client.post("/admin/login/", {"username": "clerk", "password": "clerk-pw-1"})
 
 
 def _one_raw_event_of_each_feed():

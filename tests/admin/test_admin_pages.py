@@ -16,6 +16,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.admin.conftest import open_a_fuse_on_fd003
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import browser, screenshot_path  # noqa: F401 (browser fixtures)
 
@@ -78,19 +79,7 @@ def ingest_one_event_of_each_feed():
     post("kaifa", "kaifa_power_outage_two_meters.xml", "text/xml")
     post("call_center", "callcenter_ticket.json")
     Group.objects.get_or_create(name="stewards")
-    # A fuse on FD003, opened by an operator: a device and a switching log entry.
-    from topology.models import Device, DistributionPoint, Feeder, Section
-    from topology.sqlfuncs import derive_feeding
-
-    head = Feeder.objects.get(feeder_id="FD003").head_section
-    below = Section.objects.create(code="fuse:F9")
-    Device.objects.create(kind="fuse", code="F9", section_a=head, section_b=below)
-    DistributionPoint.objects.filter(dp_id="DP006").update(section=below)
-    derive_feeding(None)
-    operator = APIClient()
-    operator.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('admin-pages-op', ['operate'])}")
-    operated = operator.post("/api/devices/fuse/F9/operate/", {"action": "open"}, format="json")
-    assert operated.status_code == 200, operated.content
+    open_a_fuse_on_fd003()
 
 
 def sign_in(client, password: str) -> None:
