@@ -77,8 +77,12 @@ def _required_scope(path: str) -> str | None:
     initkwargs = getattr(match.func, "initkwargs", None) or getattr(
         match.func, "view_initkwargs", {}
     )
-    scope = getattr(view_class(**initkwargs), "required_scope", "read")
-    return None if callable(scope) else scope
+    try:
+        scope = getattr(view_class(**initkwargs), "required_scope", "read")
+    except Exception:  # a scope that needs the request: the view decides, after reading
+        logger.debug("no fixed scope for %s", path, exc_info=True)
+        return None
+    return scope if isinstance(scope, str) else None
 
 
 def _session_user(session_key: str):
