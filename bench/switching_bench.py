@@ -81,8 +81,8 @@ def main() -> None:
 
     fd1, fd2 = "FD" + "1".zfill(max(3, len(str(s * f)))), "FD" + "2".zfill(max(3, len(str(s * f))))
     rows = []
-    # Open the recloser (a planned outage over its half feeder), close the next feeder's tie
-    # after opening its head switch (a back-feed), then put everything back.
+    # Open the recloser (a planned outage over half a feeder) and close it; open the next
+    # feeder's head switch and back-feed it through the tie; then put everything back.
     plan = [
         ("open the recloser", "recloser", f"RC-{fd1}", "open"),
         ("close the recloser", "recloser", f"RC-{fd1}", "close"),

@@ -3,9 +3,10 @@ ties between feeders, between each feeder's head and its DPs (`generate_grid(dev
 
 Each feeder: head → switch `SW-<fd>` (closed) → recloser `RC-<fd>` (telemetered) →
 sectionalizer `SC-<fd>`; its DPs in laterals of `lateral_dps`, each lateral behind a fuse
-`FU-<fd>-<n>` hanging from the head (first half), the recloser (third quarter) or the
-sectionalizer (last quarter); a tie switch `TI-<fd>`, normally open, from the sectionalizer's
-section to the next feeder's head. Written as `devices.csv` (CONTRACT §10 "Grid CSV").
+`FU-<fd>-<n>` hanging from the head switch (first half), the recloser (third quarter) or the
+sectionalizer (last quarter); a tie switch `TI-<fd>`, normally open, between its
+sectionalizer's section and the next feeder's (the far ends of two feeders). Written as
+`devices.csv` (CONTRACT §10 "Grid CSV").
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class FeederLayout:
         for n in range(1, self.laterals + 1):
             share = (n - 1) / self.laterals
             if share < 0.5:
-                parent = f"feeder,{fd}"
+                parent = f"switch,SW-{fd}"
             elif share < 0.75:
                 parent = f"recloser,RC-{fd}"
             else:
@@ -56,6 +57,6 @@ class FeederLayout:
         if next_feeder:
             lines.append(
                 f"switch,TI-{fd},{name} tie to {next_feeder},sectionalizer,SC-{fd},open,true,"
-                f"{lat + 0.003:.6f},{lng + 0.003:.6f},feeder,{next_feeder}\n"
+                f"{lat + 0.003:.6f},{lng + 0.003:.6f},sectionalizer,SC-{next_feeder}\n"
             )
         return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from outages import sqlfuncs
 from outages.models import ACTIVE_STATUSES, Outage, OutageType
@@ -75,6 +76,28 @@ def operate_device(
     restoring those meters in whatever outage held them (step restoration). Raises topology's
     DeviceNotFound, SwitchingRefused (409) or DeviceBusy (409).
     """
+    when = event_time or timezone.now()
+    provider = "scada" if source == SwitchingSource.SCADA else "operator"
+    key = source_event_id or f"switching:{kind.lower()}:{code}:{when.isoformat()}"
+    cut_off: list[dict] = []
+
+    def de_energize(device_kind: str, device_id: int) -> None:
+        # Before the device opens: what it feeds now is what the opening cuts off.
+        who = getattr(user, "username", "") or getattr(user, "name", "") or "SCADA"
+        cut_off.extend(
+            sqlfuncs.apply_device_evidence(
+                evidence="off",
+                scope=device_kind,
+                device_id=device_id,
+                provider=provider,
+                source_event_id=key,
+                event_time=when,
+                severity="medium" if provider == "operator" else "high",
+                root_cause=f"Switching: {device_kind} {code} opened by {who}"
+                + (f" ({note})" if note else ""),
+            )
+        )
+
     with transaction.atomic():
         switching = switch_device(
             kind=kind,
@@ -83,25 +106,12 @@ def operate_device(
             note=note,
             user=user,
             source=source,
-            source_event_id=source_event_id,
+            source_event_id=key,
+            operated_at=when,
+            before_change=de_energize if action == "open" else None,
         )
         operation = switching.operation
-        when = event_time or operation.operated_at
-        provider = "scada" if source == SwitchingSource.SCADA else "operator"
-        key = source_event_id or f"switching-{operation.pk}"
-        who = operation.operator or "SCADA"
         if action == "open":
-            rows = sqlfuncs.apply_device_evidence(
-                evidence="off",
-                scope=operation.device_kind,
-                device_id=operation.device_id,
-                provider=provider,
-                source_event_id=key,
-                event_time=when,
-                severity="medium" if provider == "operator" else "high",
-                root_cause=f"Switching: {operation.device_kind} {operation.device_code} "
-                f"opened by {who}" + (f" ({note})" if note else ""),
-            )
             if provider == "operator":
                 Outage.objects.filter(
                     scope=operation.device_kind,
@@ -110,9 +120,10 @@ def operate_device(
                     sources__source_event_id=key,
                 ).update(event_type=OutageType.PLANNED)
             operation.meters_de_energized = sum(
-                row["previous_status"] != "off" and row["power_status"] == "off" for row in rows
+                row["previous_status"] != "off" and row["power_status"] == "off" for row in cut_off
             )
         else:
+            # After the device closed: what it feeds now is what the closing re-energized.
             rows = sqlfuncs.apply_device_evidence(
                 evidence="on",
                 scope=operation.device_kind,

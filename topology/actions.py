@@ -8,7 +8,7 @@ derived rows never disagree with the facts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -99,9 +99,13 @@ def switch_device(
     user=None,
     source: str = SwitchingSource.OPERATOR,
     source_event_id: str = "",
+    operated_at=None,
+    before_change: Callable[[str, int], None] | None = None,
 ) -> Switching:
     """Open or close a feeder breaker or an in-line device, derive what every feeder feeds now
-    and log it. Runs inside the caller's transaction (the meters' side follows in it).
+    and log it. Runs inside the caller's transaction (the meters' side follows in it):
+    `before_change(kind, device_id)` runs after the checks and before the state changes, while
+    the derived feeding still shows what the device feeds (what an opening cuts off).
 
     The device row is locked NOWAIT (a concurrent operation on it is refused, never queued),
     then the network lock is taken before the checks, so two ties closed at once cannot both
@@ -133,11 +137,13 @@ def switch_device(
             f"Closing {label} would join two energized parts of the network "
             "(a loop or a parallel of two sources)."
         )
+    if before_change is not None:
+        before_change("feeder" if is_feeder else device.kind, device.pk)
     model.objects.filter(pk=device.pk).update(state=to_state)
     feeders = {device.pk} if is_feeder else {side.feeder_id for side in sides}
     flips = sqlfuncs.derive_feeding(sorted(f for f in feeders if f is not None))
     operation = SwitchingOperation.objects.create(
-        operated_at=timezone.now(),
+        operated_at=operated_at or timezone.now(),
         device_kind="feeder" if is_feeder else device.kind,
         device_code=device_code,
         device_id=device.pk,

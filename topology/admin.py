@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from meters.models import Meter
 from oms.admin import (
     IndexedSearchMixin,
     LargeTableAdmin,
@@ -21,6 +20,10 @@ from oms.admin import (
 from topology import actions
 from topology.models import DistributionPoint, Feeder, FeederMeter, Substation, SubstationMeter
 from topology.resources import DistributionPointResource, FeederResource, SubstationResource
+
+# The meters point at the network (meters → topology); their model is reached through that
+# relation, so topology imports nothing of the meters app.
+Meter = FeederMeter._meta.get_field("meter").related_model
 
 # --- The network registry -----------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ def records(grid):
     from outages.models import Outage
 
     _one_raw_event_of_each_feed()
+    _a_spare_fuse_closed_on_fd003()
     Group.objects.create(name="stewards")
     issue_token("admin-test", ["read"])
     _sign_in_logs()
@@ -68,6 +69,21 @@ def _sign_in_logs():
     client = Client()
     client.post("/admin/login/", {"username": "intruder", "password": "guess"})
     client.post("/admin/login/", {"username": "clerk", "password": "clerk-pw-1"})
+
+
+def _a_spare_fuse_closed_on_fd003():
+    """A spare fuse on FD003 (nothing below it, left open), closed by an operator: a device
+    and a switching log entry, and no meter or outage the other records' tests count."""
+    from outages.actions import operate_device
+    from topology.models import Device, Feeder, Section
+    from topology.sqlfuncs import derive_feeding
+
+    head = Feeder.objects.get(feeder_id="FD003").head_section
+    below = Section.objects.create(code="fuse:F8")
+    Device.objects.create(kind="fuse", code="F8", name="Jubaiha lateral", section_a=head,
+                          section_b=below, state="open")  # fmt: skip
+    derive_feeding(None)
+    operate_device(kind="fuse", code="F8", action="close", note="maintenance done")
 
 
 def _one_raw_event_of_each_feed():
