@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "PowerStatusEnum": "meters.models.PowerStatus",
         "OutageStatusEnum": "outages.models.OutageStatus",
         "DeviceStatusEnum": "topology.models.DeviceStatus",
+        "SwitchStateEnum": "topology.models.SwitchState",
     },
 }
 
