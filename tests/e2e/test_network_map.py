@@ -161,15 +161,17 @@ def test_an_operator_opens_a_switch_from_the_map_and_what_it_feeds_goes_dark(
     # The switch, its section's lines and DPs change colour on the map, pushed live.
     dark = re.compile(r"^(off|outage)$")
     expect(marker).to_have_attribute("data-state", dark, timeout=30000)
-    expect(marker).to_have_class(re.compile(r"(^|\s)open(\s|$)"))
+    expect(marker).to_have_class(re.compile(r"(^|\s)open(\s|$)"), timeout=30000)
     for code in below_lines[:: max(1, len(below_lines) // 10)]:
         expect(line(code)).to_have_attribute("data-state", dark, timeout=30000)
     for code in below_dps[:5]:
-        expect(dp(code)).to_have_attribute("data-state", dark)
-    expect(page.locator("#map [data-outage]")).to_have_count(1)  # the planned outage it made
+        expect(dp(code)).to_have_attribute("data-state", dark, timeout=30000)
+    expect(page.locator("#map [data-outage]")).to_have_count(1, timeout=30000)  # its planned outage
     expect(body.locator("dt:text-is('State') + dd")).to_contain_text("open", timeout=30000)
     expect(body.locator(".switching-log")).to_contain_text("closed → open", timeout=30000)
-    expect(page.locator("#event-log")).to_contain_text(f"switch {SWITCH} closed → open by operator")
+    expect(page.locator("#event-log")).to_contain_text(
+        f"switch {SWITCH} closed → open by operator", timeout=30000
+    )
 
     # The switching log holds it: who, what, why.
     rows = get(server, f"/api/switching/?kind=switch&device={SWITCH}", reader)["results"]

@@ -178,13 +178,14 @@ async function refreshDevices() {
   const withLines = linesWanted;
   linesWanted = false;
   try {
-    const [substations, feeders, dps, devices] = await Promise.all([
+    const [substations, feeders, dps, devices, breakers] = await Promise.all([
       allPages("/api/substations/?page_size=1000"),
       allPages("/api/feeders/?page_size=1000"),
       allPages("/api/distribution-points/?page_size=1000"),
       optional(() => allPages("/api/devices/?page_size=1000")),
+      optional(() => allPages("/api/devices/?kind=feeder&page_size=1000")), // breakers' state
     ]);
-    Object.assign(state, { substations, feeders, dps, devices: devices || [] });
+    Object.assign(state, { substations, feeders, dps, devices: [...(devices || []), ...(breakers || [])] });
     if (withLines) state.lines = (await loadLines()) || [];
     renderSubstations();
     netmap.setNetwork({ substations, feeders, dps, devices: state.devices, lines: state.lines });
