@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 
 import psycopg
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -298,11 +298,11 @@ class OutageRelay:
             switched = [pk for pk, _, kind in batch if kind == SWITCHING]
             done = sent = 0
             try:
-                by_pk, by_event_id, summary = await sync_to_async(
+                by_pk, by_event_id, summary = await database_sync_to_async(
                     load_outages, thread_sensitive=False
                 )(pks, event_ids)
                 operations = (
-                    await sync_to_async(load_switching, thread_sensitive=False)(switched)
+                    await database_sync_to_async(load_switching, thread_sensitive=False)(switched)
                     if switched
                     else {}
                 )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connections
 from django.db.models.signals import post_migrate
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -161,3 +162,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def reference_data(transactional_db):
     """A test outside a rolled-back transaction, on the migrations' reference data (which is
     always there: every flush runs the data migrations again, above)."""
+
+
+@pytest.fixture(autouse=True)
+def fresh_connection_pool(request):
+    """After a transactional test, the pool is closed and made anew: threads that the test's
+    ASGI communicators started and ended never hand their connections back, and twenty such
+    tests would leave the next concurrency test no connection to take."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        connections.close_all()
+        connections["default"].close_pool()

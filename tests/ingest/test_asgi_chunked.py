@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_body_without_content_length_is_ingested(grid):
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async
 
     from ingest.models import OnuEvent
     from oms.asgi import django_asgi_app
     from oms.tokens import issue_token
 
-    key = await sync_to_async(issue_token)("chunked", ["ingest:onu"])
+    key = await database_sync_to_async(issue_token)("chunked", ["ingest:onu"])
     body = json.dumps(load_fixture("providers/onu_last_gasp.json")).encode()
     communicator = HttpCommunicator(
         django_asgi_app,
@@ -38,4 +38,4 @@ async def test_body_without_content_length_is_ingested(grid):
     response = await communicator.get_response(timeout=30)
 
     assert response["status"] == 201, response["body"][:300]
-    assert await sync_to_async(OnuEvent.objects.count)() == 1
+    assert await database_sync_to_async(OnuEvent.objects.count)() == 1

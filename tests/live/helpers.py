@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from tests.conftest import load_fixture
@@ -32,14 +32,14 @@ async def expect_closed_4401(communicator):
     assert message == {"type": "websocket.close", "code": 4401}
 
 
-@sync_to_async
+@database_sync_to_async
 def read_token(*scopes):
     from oms.tokens import issue_token
 
     return issue_token(f"ws-{'-'.join(scopes) or 'none'}", list(scopes))
 
 
-@sync_to_async
+@database_sync_to_async
 def session_cookie(is_active=True):
     from django.conf import settings
     from django.contrib.auth.models import User

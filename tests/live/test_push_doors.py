@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from tests.live.helpers import connect, read_token
 
@@ -30,7 +30,7 @@ CLOSE_FD001 = {
 }
 
 
-@sync_to_async
+@database_sync_to_async
 def call_seed_function(event: dict, *, rollback=False):
     """`SELECT insert_scada_event_with_meter_check(...)` as a legacy SQL caller would."""
     from django.db import connection, transaction
@@ -51,7 +51,7 @@ def call_seed_function(event: dict, *, rollback=False):
     return answer
 
 
-@sync_to_async
+@database_sync_to_async
 def post_ingest(event: dict):
     from rest_framework.test import APIClient
 

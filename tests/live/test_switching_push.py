@@ -4,14 +4,14 @@ stream: `switching.operated` and the planned outage it made (issue 10 item 3).""
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from tests.live.helpers import connect, read_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@sync_to_async
+@database_sync_to_async
 def operate(kind: str, code: str, action: str):
     from rest_framework.test import APIClient
 

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from tests.live.helpers import (
     ORIGIN,
@@ -83,10 +83,10 @@ async def test_a_session_without_origin_is_closed_with_4401(outages):
 # --- pushes through the relay ---------------------------------------------------------------
 
 
-post = sync_to_async(ingest)
+post = database_sync_to_async(ingest)
 
 
-@sync_to_async
+@database_sync_to_async
 def rolled_back_trip(feeder: str, substation: str):
     """The ingest action applies a trip in a transaction that then rolls back."""
     from django.db import transaction

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.test import override_settings
 
 from tests.live.helpers import ORIGIN, connect, expect_closed_4401, read_token, session_cookie
@@ -27,7 +27,7 @@ def fast_watch():
 async def token_socket(name="wall"):
     from oms.tokens import issue_token
 
-    key = await sync_to_async(issue_token)(name, ["read"])
+    key = await database_sync_to_async(issue_token)(name, ["read"])
     communicator = await connect(f"/ws/outages/?token={key}")
     assert (await communicator.receive_json_from(timeout=CLOSE_WAIT))["type"] == "snapshot"
     return communicator
@@ -55,7 +55,7 @@ async def test_rotating_a_token_closes_its_sockets_and_spares_the_others(grid):
     from oms.tokens import issue_token
 
     rotated, other = await token_socket("wall"), await token_socket("control-room")
-    await sync_to_async(issue_token)("wall", ["read"])
+    await database_sync_to_async(issue_token)("wall", ["read"])
 
     await expect_closed(rotated)
     assert await still_open(other)
@@ -66,7 +66,7 @@ async def test_deactivating_a_token_closes_its_socket(grid):
     from oms.models import ApiToken
 
     communicator = await token_socket()
-    await sync_to_async(ApiToken.objects.filter(name="wall").update)(is_active=False)
+    await database_sync_to_async(ApiToken.objects.filter(name="wall").update)(is_active=False)
 
     await expect_closed(communicator)
 
@@ -75,7 +75,7 @@ async def test_taking_read_from_a_token_closes_its_socket(grid):
     from oms.models import ApiToken
 
     communicator = await token_socket()
-    await sync_to_async(ApiToken.objects.filter(name="wall").update)(scopes=["operate"])
+    await database_sync_to_async(ApiToken.objects.filter(name="wall").update)(scopes=["operate"])
 
     await expect_closed(communicator)
 
@@ -89,7 +89,7 @@ async def test_logging_out_closes_the_browser_socket(grid):
     assert (await communicator.receive_json_from(timeout=CLOSE_WAIT))["type"] == "snapshot"
     session_key = cookie[1].decode().split("=", 1)[1]
 
-    @sync_to_async
+    @database_sync_to_async
     def log_out():
         client = Client()
         client.cookies[settings.SESSION_COOKIE_NAME] = session_key
@@ -105,7 +105,7 @@ async def test_deactivating_the_user_closes_the_browser_socket(grid):
     cookie = await session_cookie()
     communicator = await connect(headers=[ORIGIN, cookie])
     assert (await communicator.receive_json_from(timeout=CLOSE_WAIT))["type"] == "snapshot"
-    await sync_to_async(User.objects.filter(username="wall").update)(is_active=False)
+    await database_sync_to_async(User.objects.filter(username="wall").update)(is_active=False)
 
     await expect_closed(communicator)
 
@@ -114,6 +114,6 @@ async def test_a_revoked_key_cannot_open_a_new_socket(grid):
     from oms.models import ApiToken
 
     key = await read_token("read")
-    await sync_to_async(ApiToken.objects.filter(name="ws-read").update)(is_active=False)
+    await database_sync_to_async(ApiToken.objects.filter(name="ws-read").update)(is_active=False)
 
     await expect_closed_4401(await connect(f"/ws/outages/?token={key}"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 
 from tests.conftest import load_fixture
@@ -38,13 +38,13 @@ async def post(body: bytes, *, token: str | None = None, chunked: bool = False, 
 async def count_events() -> int:
     from ingest.models import OnuEvent
 
-    return await sync_to_async(OnuEvent.objects.count)()
+    return await database_sync_to_async(OnuEvent.objects.count)()
 
 
 async def token(*scopes: str) -> str:
     from oms.tokens import issue_token
 
-    return await sync_to_async(issue_token)("-".join(scopes), list(scopes))
+    return await database_sync_to_async(issue_token)("-".join(scopes), list(scopes))
 
 
 async def test_without_credentials_401_and_the_body_is_never_read(grid):

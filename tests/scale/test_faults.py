@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
 from django.db import IntegrityError, InterfaceError, OperationalError
 
@@ -134,7 +134,7 @@ async def test_screens_resync_from_a_snapshot_when_the_layer_returns(grid, flaky
         # The relay's next heartbeat fails: it drops its connection and waits to retry.
         await asyncio.wait_for(flaky_layer.refused.wait(), 10)
         await asyncio.wait_for(until_stopped(), 10)
-        answer = await sync_to_async(ingest)("scada", scada("FD002", "SS001"))
+        answer = await database_sync_to_async(ingest)("scada", scada("FD002", "SS001"))
         flaky_layer.down = False
 
         # The screen's rule: a heartbeat not at its last seq, or an event not at last + 1.
@@ -147,13 +147,13 @@ async def test_screens_resync_from_a_snapshot_when_the_layer_returns(grid, flaky
                 break
             last = message["seq"]
         assert gap is not None, "the screen would never learn it missed a change"
-        snapshot = await sync_to_async(active_outages)()
+        snapshot = await database_sync_to_async(active_outages)()
         assert [outage["event_id"] for outage in snapshot] == [answer["outage_event_id"]]
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await sync_to_async(close_connection)()
+        await database_sync_to_async(close_connection)()
 
 
 async def until_stopped():
