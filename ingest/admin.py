@@ -14,6 +14,7 @@ from ingest.models import (
     ScadaEvent,
     VocabularyTerm,
 )
+from oms.admin import ReadOnlyMixin
 
 
 @admin.action(description="Replay the selected unmatched events")
@@ -34,7 +35,7 @@ def replay_selected(modeladmin, request, queryset):
     )
 
 
-class RawEventAdmin(admin.ModelAdmin):
+class RawEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Raw events are evidence: nobody edits them; unmatched ones can be replayed."""
 
     date_hierarchy = "event_timestamp"
@@ -45,15 +46,6 @@ class RawEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = [replay_selected]
     common_display = ["source_event_id", "event_timestamp", "evidence", "processing_status"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="outage")
     def outage(self, obj):

@@ -121,11 +121,9 @@ class IndexedSearchMixin:
         return queryset.filter(pk__in=first.union(*rest) if rest else first), False
 
 
-class ReadOnlyAdmin(LargeTableAdmin):
-    """An append-only log: viewable, searchable, never added to, edited or deleted by hand.
-
-    Corrections are new events through the engine, not edits.
-    """
+class ReadOnlyMixin:
+    """Nothing is added, edited or deleted by hand: corrections are new events through the
+    engine, not edits."""
 
     def has_add_permission(self, request):
         return False
@@ -135,6 +133,10 @@ class ReadOnlyAdmin(LargeTableAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, LargeTableAdmin):
+    """An append-only log: viewable, searchable, never added to, edited or deleted by hand."""
 
 
 class SaveChangedFieldsMixin:
