@@ -30,7 +30,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from ingest import sqlfuncs as ingest_sql  # noqa: E402
-from oms.simulator import generate_grid  # noqa: E402
+from oms.storm import generate_grid  # noqa: E402
 
 LOOP_SQL = """
 DO $$

@@ -3,7 +3,7 @@ latency of single SCADA posts.
 
     python bench/ingest_bench.py [--meters 100000] [--batch 1000] [--concurrency 1 2]
 
-Steps: generate a grid of about --meters meters (oms.simulator.generate_grid) and import it with
+Steps: generate a grid of about --meters meters (oms.storm.generate_grid) and import it with
 `manage.py import_grid` (skipped when already loaded) -> start a Daphne on a free port -> for
 each concurrency: reset the event state, post one KAIFA last gasp (flattened JSON) per KAIFA
 meter in batches of --batch to /api/ingest/kaifa/batch/ -> COPY the same raw rows, batch by
@@ -218,14 +218,14 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from oms import simulator
+    from oms import storm as sim
     from oms.tokens import issue_token
 
     substations = max(1, round(args.meters / 50_000))
     dps = max(2, round(args.meters / (substations * 10 * 25)))
     grid_dir = Path(args.workdir) / f"grid-{substations}x10x{dps}x25"
     if not (grid_dir / "meters.csv").exists():
-        simulator.generate_grid(grid_dir, substations, 10, dps, 25, seed=1)
+        sim.generate_grid(grid_dir, substations, 10, dps, 25, seed=1)
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM oms_meters")
@@ -268,7 +268,7 @@ def main() -> None:
         wait_until_serving(port)
         log(f"daphne pid {server.pid} on port {port}")
         for concurrency in args.concurrency:
-            simulator.reset_event_state()
+            sim.reset_event_state()
             run = f"{os.getpid()}c{concurrency}"
             events = last_gasps(kaifa_meters, run, datetime(2025, 10, 1, 6, tzinfo=UTC))
             bodies = [
@@ -294,7 +294,7 @@ def main() -> None:
             results.append((concurrency, len(events), seconds, floor, accepted, off, outages))
         # The same traffic for meters the registry does not know: the ingest path without the
         # engine (parse, validate, look up, store as unmatched).
-        simulator.reset_event_state()
+        sim.reset_event_state()
         strangers = [(f"X{n}", f"X{asset}", f"X{point}") for n, asset, point in kaifa_meters]
         events = last_gasps(strangers, f"{os.getpid()}u", datetime(2025, 10, 1, 6, tzinfo=UTC))
         bodies = [
@@ -304,7 +304,7 @@ def main() -> None:
         unmatched_seconds, answers = post_batches(port, key, bodies, 1)
         unmatched = sum(a[1]["statuses"]["unmatched"] for a in answers if a[0] == 200)
         log(f"unknown meters: {unmatched:,} stored unmatched in {unmatched_seconds:.2f} s")
-        simulator.reset_event_state()
+        sim.reset_event_state()
         feeders = [(s, f) for s, f, _ in feeder_rows]
         per_feeder = round(statistics.mean(n for _, _, n in feeder_rows))
         device_ms, unknown_ms = scada_latencies(port, key, feeders, args.scada_posts)

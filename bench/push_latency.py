@@ -94,7 +94,7 @@ def prepare_database() -> tuple[list[tuple[str, str]], str, str]:
     from django.db import connection
 
     from meters.models import Meter
-    from oms.simulator import generate_grid
+    from oms.storm import generate_grid
     from oms.tokens import issue_token
     from topology.grid import import_grid
     from topology.models import Feeder

@@ -3,7 +3,7 @@
     python bench/storm.py --meters 1000000                 # 20 x 10 x 200 x 25, embedded PG
     python bench/storm.py --meters 20000 --url http://127.0.0.1:8000
 
-Steps: generate the grid CSVs (oms.simulator.generate_grid) -> migrate -> import_grid -> start
+Steps: generate the grid CSVs (oms.storm.generate_grid) -> migrate -> import_grid -> start
 a Daphne (or use --url) -> create a token -> post the storm in batches -> print the sustained
 events/s, the server's peak RSS, the quality table against the ground truth, and p50/p99 of the
 main queries (meters of a feeder, active outages, one meter's history) through the API and SQL.
@@ -282,7 +282,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from oms import simulator
+    from oms import storm as sim
     from oms.tokens import issue_token
     from topology.grid import import_grid
 
@@ -293,7 +293,7 @@ def main() -> None:
     log(f"grid {s} x {f} x {d} x {m} = {s * f * d * m:,} meters; database: {where}")
 
     if not (grid_dir / "meters.csv").exists():
-        summary = simulator.generate_grid(grid_dir, s, f, d, m, seed=args.seed)
+        summary = sim.generate_grid(grid_dir, s, f, d, m, seed=args.seed)
         log(
             f"grid CSVs written in {summary.seconds:.1f} s: {summary.meters:,} meters, "
             f"{summary.customers:,} customers, {summary.onus:,} ONUs, {summary.meter_types}"
@@ -312,7 +312,7 @@ def main() -> None:
             log(f"  {error}")
 
     if args.reset_events:
-        simulator.reset_event_state()
+        sim.reset_event_state()
         log("events and outages of earlier runs cleared")
     if args.profile_sql:
         with connection.cursor() as cursor:
@@ -321,13 +321,13 @@ def main() -> None:
             cursor.execute("SELECT pg_stat_reset()")
 
     feeders_total = s * f
-    grid = simulator.GridView.from_csv(grid_dir)
+    grid = sim.GridView.from_csv(grid_dir)
     began = time.perf_counter()
 
     def given(value, fallback):
         return fallback if value is None else value
 
-    storm = simulator.build_storm(
+    storm = sim.build_storm(
         grid,
         args.seed,
         feeder_faults=given(args.feeder_faults, max(1, feeders_total // 10)),
@@ -380,14 +380,14 @@ def main() -> None:
     try:
         wait_healthy(url)
         connection.close()
-        watcher = simulator.OutageWatcher(interval=1.0).start()
+        watcher = sim.OutageWatcher(interval=1.0).start()
         log(
             f"posting {len(storm.emissions):,} events, batches of {args.batch_size}, "
             f"{args.concurrency} in flight"
         )
-        post = simulator.post_storm(
+        post = sim.post_storm(
             storm,
-            simulator.http_sender(url, key),
+            sim.http_sender(url, key),
             batch_size=args.batch_size,
             concurrency=args.concurrency,
             window=args.window,
@@ -412,9 +412,9 @@ def main() -> None:
             log(f"  rejected {provider}[{index}]: {json.dumps(errors)[:300]}")
 
         with connection.cursor() as cursor:
-            quality = simulator.evaluate(storm, cursor, post=post, watcher=watcher)
+            quality = sim.evaluate(storm, cursor, post=post, watcher=watcher)
         print()
-        print(simulator.format_report(storm, quality, post))
+        print(sim.format_report(storm, quality, post))
         if status:
             print(f"server peak RSS (VmHWM): {status.get('VmHWM', '?').strip()}")
         print()

@@ -4,7 +4,7 @@ queries' latency (issue 10 item 6). Never part of the test run.
     DATABASE_URL=postgres://…/oms_x_bench python bench/switching_bench.py --meters 100000
     python bench/switching_bench.py --meters 1000000 --samples 100
 
-Steps: generate the grid CSVs with devices (oms.simulator.generate_grid(devices=True): per
+Steps: generate the grid CSVs with devices (oms.storm.generate_grid(devices=True): per
 feeder a head switch, a telemetered recloser, a sectionalizer, a fuse per 20 DPs and a
 normally-open tie to the next feeder) -> fresh database -> migrate -> import_grid -> every meter
 on -> time switching operations through `outages.actions.operate_device` (the API's action:
@@ -56,7 +56,7 @@ def main() -> None:
     from django.db import connection
     from rest_framework.test import APIClient
 
-    from oms import simulator
+    from oms import storm as sim
     from oms.tokens import issue_token
     from outages.actions import operate_device
     from topology.grid import import_grid
@@ -65,7 +65,7 @@ def main() -> None:
     grid_dir = Path(args.workdir) / f"grid-{s}x{f}x{d}x{m}-seed{args.seed}-devices"
     log(f"grid {s} x {f} x {d} x {m} = {s * f * d * m:,} meters, with devices")
     if not (grid_dir / "devices.csv").exists():
-        summary = simulator.generate_grid(grid_dir, s, f, d, m, seed=args.seed, devices=True)
+        summary = sim.generate_grid(grid_dir, s, f, d, m, seed=args.seed, devices=True)
         log(f"grid CSVs written in {summary.seconds:.1f} s")
     call_command("migrate", verbosity=0)
     if not args.keep_database:

@@ -1,7 +1,7 @@
 """`oms demo`: a working control room on one machine, from nothing.
 
 Starts the embedded PostgreSQL (settings does that when DATABASE_URL is unset), migrates, loads a
-demo grid of a few thousand meters (oms/simulator.py's generator), creates an operator login and
+demo grid of a few thousand meters (oms/storm/grid.py), creates an operator login and
 prints it, serves Daphne on http://127.0.0.1:8000/ and plays storms in real time through the
 real ingest endpoints: SCADA trips and last gasps first, then restorations, one storm after
 another, so the dashboard moves within seconds of starting.
@@ -79,7 +79,7 @@ def load_demo_grid() -> None:
     if Meter.objects.exists():
         print(f"· grid already loaded ({Meter.objects.count():,} meters)", flush=True)
         return
-    from oms.simulator import generate_grid
+    from oms.storm import generate_grid
     from topology.grid import import_grid
 
     with tempfile.TemporaryDirectory(prefix="oms-demo-grid-") as folder:
@@ -160,7 +160,7 @@ class StormPlayer(threading.Thread):
         return self.queues[provider]
 
     def build(self, seed: int):
-        from oms.simulator import GridView, build_storm
+        from oms.storm import GridView, build_storm
 
         grid = GridView.from_db()
         options = dict(

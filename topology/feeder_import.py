@@ -21,7 +21,7 @@ from topology.feeder_ownership import RETIRE, collisions
 from topology.grid import stage_rows
 from topology.sqlfuncs import derive_feeding, rederive_meters
 
-# The synthetic grid's meter mix (oms/simulator.py generate_grid).
+# The synthetic grid's meter mix (oms/storm/grid.py generate_grid).
 KAIFA_SHARE, ONU_SHARE, PREPAID_OF_NO_CHANNEL = 0.45, 0.50, 0.3
 TELEMETERED = {"recloser": True, "sectionalizer": True, "switch": False, "fuse": False}
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from oms import simulator
+from oms import storm as sim
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,11 @@ def storm_grid(tmp_path):
     """3 substations x 3 feeders x 8 DPs x 25 meters = 1,800 meters, about 5% without a channel."""
     from topology.grid import import_grid
 
-    summary = simulator.generate_grid(tmp_path, 3, 3, 8, 25, seed=11)
+    summary = sim.generate_grid(tmp_path, 3, 3, 8, 25, seed=11)
     assert summary.meters == 1800
     report = import_grid(tmp_path)
     assert not report.errors, report.errors
-    return simulator.GridView.from_csv(tmp_path)
+    return sim.GridView.from_csv(tmp_path)
 
 
 def client_sender(client):
@@ -53,11 +53,11 @@ STORM = dict(
 def run_storm(grid, client, seed: int, **faults):
     from django.db import connection
 
-    storm = simulator.build_storm(grid, seed=seed, **faults)
-    post = simulator.post_storm(storm, client_sender(client), batch_size=250, concurrency=1)
+    storm = sim.build_storm(grid, seed=seed, **faults)
+    post = sim.post_storm(storm, client_sender(client), batch_size=250, concurrency=1)
     with connection.cursor() as cursor:
-        quality = simulator.evaluate(storm, cursor)
-    return storm, post, quality, simulator.format_report(storm, quality, post)
+        quality = sim.evaluate(storm, cursor)
+    return storm, post, quality, sim.format_report(storm, quality, post)
 
 
 def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
@@ -74,7 +74,7 @@ def test_small_storm_settles_on_the_injected_faults(storm_grid, token_client):
     # Exactly once: every re-delivery recognised, every distinct message stored once.
     redeliveries = sum(e.redelivery for e in storm.emissions)
     assert (post.accepted, post.duplicates) == (len(storm.emissions) - redeliveries, redeliveries)
-    distinct = {p: 0 for p in simulator.RENDERERS}
+    distinct = {p: 0 for p in sim.RENDERERS}
     for e in storm.emissions:
         distinct[e.provider] += not e.redelivery
     assert ScadaEvent.objects.count() == distinct["scada"]

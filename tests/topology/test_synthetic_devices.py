@@ -1,4 +1,4 @@
-"""The synthetic grid with devices (oms.simulator.generate_grid(devices=True)) imports through
+"""The synthetic grid with devices (oms.storm.generate_grid(devices=True)) imports through
 import_grid with every meter fed, and its ties back-feed a neighbour feeder."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count
 
 from meters.models import Meter
-from oms.simulator import generate_grid
+from oms.storm import generate_grid
 from outages.actions import operate_device
 from topology.grid import import_grid
 from topology.models import Device, DistributionPoint, Section
