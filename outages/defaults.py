@@ -12,6 +12,12 @@ DEFAULT_RULES = [
     ("rollup_window_minutes", "window", "15", "Window inside which outages roll up"),
     ("momentary_max_minutes", "window", "5", "An outage restored within this is momentary"),
     (
+        "restoration_step_minutes",
+        "window",
+        "5",
+        "Meters restored within this of an outage's last one are its last restoration step",
+    ),
+    (
         "max_clock_skew_minutes",
         "window",
         "5",

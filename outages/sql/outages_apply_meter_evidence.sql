@@ -5,7 +5,7 @@
 --    "source_event_id", "event_type"}.
 -- Power evidence is recorded (re-deliveries change nothing, late evidence never overrides
 -- newer), applied outage evidence and reports are correlated into outages, applied power-ups
--- restore. Event times outside the limits of CONTRACT §12 are refused (meters_check_event_times);
+-- restore, late ones can only make a link's restore time earlier. Event times outside the limits of CONTRACT §12 are refused (meters_check_event_times);
 -- stale ones (older than stale_before) are recorded but applied to nothing. Returns one object
 -- per new row:
 --   {"meter_id", "source_event_id", "evidence", "applied", "stale", "power_status",
@@ -77,6 +77,9 @@ BEGIN
     _placed := outages_correlate(_applied_off || _reports);
     PERFORM meters_advance_frontier(_reports);
     _restored := outages_restore_meters(_applied_on);
+    -- A late power-up changes no state, but tells when its meter came back.
+    PERFORM outages_refine_restore_times(ARRAY(SELECT r FROM unnest(_late) r
+                                                WHERE r.event_time >= _stale_before));
 
     RETURN coalesce((
         SELECT jsonb_agg(jsonb_build_object(

@@ -3,21 +3,32 @@
 -- set on (the engine's own evidence, unless newer evidence stands) and their links closed at
 -- the restoration time; the outage becomes 'restored' with actual_restoration_time, and
 -- 'momentary' when restored within momentary_max_minutes of its start (IEEE 1366).
--- With _at NULL the restoration time is the last meter's restore time.
+-- The restoration time is when the device came back: _at when the caller knows it (SCADA,
+-- switching, an operator); with _at NULL, from the meters' own evidence: the median restore
+-- time of the last restoration step (the links restored within restoration_step_minutes,
+-- default 5, of the last one). Meters below one device regain power together and report it
+-- with their own delays and clocks, so the median is what no straggler, retransmission or
+-- skewed clock moves. No link stays restored after the outage's restoration time: a meter is
+-- back when its device is.
 CREATE OR REPLACE FUNCTION outages_mark_restored(_ids bigint[], _at timestamptz, _reason text)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     _momentary interval := outages_rule('momentary_max_minutes', 5) * interval '1 minute';
+    _step interval := outages_rule('restoration_step_minutes', 5) * interval '1 minute';
     _targets bigint[];
     _times timestamptz[];
 BEGIN
     SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}'),
-           coalesce(array_agg(coalesce(_at, (SELECT max(om.restored_at) FROM oms_outage_meters om
-                                              WHERE om.outage_event_id = o.id), now())
+           coalesce(array_agg(coalesce(_at, (
+               SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY om.restored_at)
+                 FROM oms_outage_meters om
+                WHERE om.outage_event_id = o.id AND om.restored_at > l.last - _step), now())
                               ORDER BY o.id), '{}')
       INTO _targets, _times
       FROM oms_outage_events o
+      CROSS JOIN LATERAL (SELECT max(om.restored_at) AS last FROM oms_outage_meters om
+                           WHERE om.outage_event_id = o.id) l
      WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses());
     IF cardinality(_targets) = 0 THEN
         RETURN;
@@ -34,8 +45,9 @@ BEGIN
 
     UPDATE oms_outage_meters om SET restored_at = r.at
       FROM unnest(_targets, _times) AS r(id, at), oms_meters m
-     WHERE om.outage_event_id = r.id AND om.restored_at IS NULL AND m.id = om.meter_id
-       AND m.power_status = 'on';
+     WHERE om.outage_event_id = r.id AND m.id = om.meter_id
+       AND ((om.restored_at IS NULL AND m.power_status = 'on')
+            OR (om.restored_at > r.at AND om.off_at <= r.at));
 
     UPDATE oms_outage_events o
        SET status = 'restored', actual_restoration_time = r.at,

@@ -1,20 +1,28 @@
 -- outages_restore_meters(_rows oms_evidence[]) → oms_evidence[] (outage_id filled in)
 -- Applied power-on evidence: the meters' open links in active outages are closed at the
--- evidence's time (partial restoration), and outages whose reporting meters are all back
--- become restored (outages_refresh).
+-- earliest of the meter's power-on times since it went off (partial restoration), and outages
+-- whose reporting meters are all back become restored (outages_refresh). A link's restore time
+-- is never later than its meter's earliest evidence of power since the off: a power-up that
+-- arrives late (its retransmission, dated later, came first) moves it earlier
+-- (outages_refine_restore_times).
 CREATE OR REPLACE FUNCTION outages_restore_meters(_rows oms_evidence[]) RETURNS oms_evidence[]
 LANGUAGE plpgsql AS $$
 DECLARE
     _restored oms_evidence[];
     _touched bigint[];
 BEGIN
+    PERFORM outages_refine_restore_times(_rows);
     WITH back AS (
-        SELECT r.meter_id, max(r.event_time) AS at FROM unnest(_rows) r GROUP BY r.meter_id
+        SELECT om.outage_event_id, om.meter_id, min(r.event_time) AS at
+          FROM unnest(_rows) r
+          JOIN oms_outage_meters om ON om.meter_id = r.meter_id AND om.restored_at IS NULL
+                                   AND r.event_time >= om.off_at
+         GROUP BY om.outage_event_id, om.meter_id
     ),
     closed AS (
         UPDATE oms_outage_meters om SET restored_at = b.at
           FROM back b, oms_outage_events o
-         WHERE om.meter_id = b.meter_id AND om.restored_at IS NULL AND b.at >= om.off_at
+         WHERE om.outage_event_id = b.outage_event_id AND om.meter_id = b.meter_id
            AND o.id = om.outage_event_id AND o.status = ANY (outages_active_statuses())
         RETURNING om.meter_id, om.outage_event_id
     )
