@@ -9,7 +9,8 @@ unchanged). A re-delivery (same natural key) applies nothing and gets back the a
 when the event was first seen. Two first deliveries racing each other are both applied by the
 engine, which records evidence once per (meter, source event); the raw INSERT then keeps one
 row and the loser answers as a re-delivery. Replay updates stored rows. SCADA goes through the
-seed's SQL function, which stores and applies the event itself.
+seed's SQL function, which stores and applies the event itself, except a device's status, which
+ingest.scada_status applies as a switching operation in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 import orjson
 from django.db import DataError, connection, transaction
 
+from ingest import scada_status
 from ingest import sqlfuncs as ingest_sql
 from ingest.matching import resolve_meters
 from ingest.models import (
@@ -147,7 +149,9 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
         for index, event in enumerate(events):
             try:
                 with transaction.atomic(savepoint=savepoint):
-                    answers.append(ingest_sql.insert_scada_event_with_meter_check(event))
+                    stored = ingest_sql.insert_scada_event_with_meter_check(event)
+                    # A device's status is a switching operation, applied here (operators' path).
+                    answers.append(scada_status.settle_pending(stored))
             except DataError as error:
                 # The engine names the field it refused as the error's column, where it can.
                 diag = getattr(error.__cause__, "diag", None)
@@ -156,6 +160,14 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
     outcome = _counts(answers)
     metrics.count_ingest("scada", outcome)
     return outcome, refused
+
+
+def _replay_scada(pk: int) -> str:
+    """Apply a stored SCADA event again; a device status whose device is busy stays unmatched."""
+    try:
+        return scada_status.settle_pending(ingest_sql.apply_stored_scada_event(pk))["status"]
+    except scada_status.DeviceStatusBusy:
+        return ProcessingStatus.UNMATCHED
 
 
 def _first_line(error: Exception) -> str:
@@ -390,9 +402,7 @@ def replay_unmatched(provider: str | None = None, ids: list[int] | None = None) 
                     break
                 last_pk = rows[-1]["id"]
                 if name == "scada":
-                    statuses = [
-                        ingest_sql.apply_stored_scada_event(row["id"])["status"] for row in rows
-                    ]
+                    statuses = [_replay_scada(row["id"]) for row in rows]
                 else:
                     pairs = [(row["id"], FROM_ROW[name](row)) for row in rows]
                     outcomes = _apply(name, [event for _, event in pairs])

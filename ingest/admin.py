@@ -55,9 +55,9 @@ class RawEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 @admin.register(ScadaEvent)
 class ScadaEventAdmin(RawEventAdmin):
     list_display = [*RawEventAdmin.common_display, "event_type", "substation_id", "feeder_id"]
-    list_display += ["outage"]
-    list_filter = [*RawEventAdmin.list_filter, "event_type", "severity"]
-    search_fields = ["source_event_id", "substation_id", "feeder_id"]
+    list_display += ["device_kind", "device_code", "outage", "note"]
+    list_filter = [*RawEventAdmin.list_filter, "event_type", "severity", "device_kind"]
+    search_fields = ["source_event_id", "substation_id", "feeder_id", "device_code"]
 
 
 @admin.register(OnuEvent)

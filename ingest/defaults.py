@@ -31,3 +31,19 @@ DEFAULT_VOCABULARY = [
     ("kaifa", "EndDeviceEventType", "3.26.136.216", "on"),
     ("kaifa", "EndDeviceEventType", "26.26.0.216", "on"),
 ]
+
+# SCADA status of a telemetered device (CONTRACT §10), in eventType or alarmType: installed by
+# ingest/migrations/0015 (the evidence values exist from there on). A recloser reports TRIP then
+# RECLOSE (a momentary outage) or TRIP … LOCKOUT (it stays open); breakers and switches report
+# OPEN / CLOSED. The legacy breaker_trip / breaker_close keep the seed's meaning above (loss of
+# voltage and restoration at the feeder or device named, its state unchanged).
+DEVICE_STATUS_CODES = {
+    "open": ["BREAKER_OPEN", "OPEN", "OPENED", "TRIP", "TRIPPED", "LOCKOUT", "LOCKED_OUT"],
+    "closed": ["BREAKER_CLOSE", "BREAKER_CLOSED", "CLOSE", "CLOSED", "RECLOSE", "RECLOSED"],
+}
+DEVICE_STATUS_VOCABULARY = [
+    ("scada", field, code, evidence)
+    for evidence, codes in DEVICE_STATUS_CODES.items()
+    for code in codes
+    for field in ("eventType", "alarmType")
+]

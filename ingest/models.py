@@ -11,6 +11,12 @@ class Evidence(models.TextChoices):
     ON = "on", "restoration evidence (power up)"
     REPORT = "report", "customer report of no supply"
     NONE = "none", "not about supply (stored, ignored)"
+    # SCADA status of a telemetered device (CONTRACT §10): applied as a switching operation.
+    OPEN = "open", "device status open (open, trip, lockout): the device opened"
+    CLOSED = "closed", "device status closed (close, reclose): the device closed"
+
+
+DEVICE_STATUS = (Evidence.OPEN, Evidence.CLOSED)
 
 
 class ProcessingStatus(models.TextChoices):
@@ -84,11 +90,23 @@ class ScadaEvent(RawEvent):
     longitude = models.FloatField(null=True, blank=True)
     meters_checked = models.BooleanField(default=False)
     affected_meter_count = models.IntegerField(default=0)
+    # The device the event names (deviceType, deviceId as sent); once a status is applied, the
+    # device it was applied to (kind and code as the registry spells them).
+    device_kind = models.CharField(max_length=20, blank=True, default="", db_default="")
+    device_code = models.CharField(max_length=100, blank=True, default="", db_default="")
+    # Why an event was not applied or changed nothing (device statuses), for the answer.
+    note = models.CharField(max_length=300, blank=True, default="", db_default="")
 
     class Meta(RawEvent.Meta):
         db_table = "scada_events"
         indexes = [
             models.Index(fields=["substation_id", "feeder_id"], name="scada_device_idx"),
+            # The newest status a device reported (a late status never overrides it).
+            models.Index(
+                fields=["device_kind", "device_code", "event_timestamp"],
+                condition=models.Q(evidence__in=DEVICE_STATUS, processing_status="processed"),
+                name="scada_status_idx",
+            ),
             UNMATCHED_INDEX,
         ]
 
@@ -173,6 +191,11 @@ class VocabularyTerm(models.Model):
             choices_check("evidence", Evidence),
             models.UniqueConstraint(
                 "provider", "field", Lower("code"), name="vocabulary_code_unique_ci"
+            ),
+            # Only SCADA reports the status of devices.
+            models.CheckConstraint(
+                condition=~models.Q(evidence__in=DEVICE_STATUS) | models.Q(provider="scada"),
+                name="vocabulary_device_status_scada",
             ),
         ]
 

@@ -25,3 +25,8 @@ def apply_stored_scada_event(scada_event_pk: int) -> dict:
     """Apply a stored SCADA event again (ingest_apply_scada_event): the replay of an unmatched
     event once the registry knows its device. Returns the ingest answer."""
     return jsonb_call("SELECT ingest_apply_scada_event(%s)", [scada_event_pk])
+
+
+def scada_answer(scada_event_pk: int) -> dict:
+    """The ingest answer of a stored SCADA event, from what is stored (ingest_scada_answer)."""
+    return jsonb_call("SELECT ingest_scada_answer(%s)", [scada_event_pk])

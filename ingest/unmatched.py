@@ -11,7 +11,9 @@ _SOURCES = {
     "scada": (
         "scada_events",
         "event_type",
-        "jsonb_build_object('substationId', substation_id, 'feederId', feeder_id)",
+        "jsonb_build_object('substationId', substation_id, 'feederId', feeder_id,"
+        " 'deviceType', nullif(device_kind, ''), 'deviceId', nullif(device_code, ''),"
+        " 'note', note)",
     ),
     "onu": (
         "onu_events",

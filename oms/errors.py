@@ -19,6 +19,7 @@ NOT_FOUND = "not_found"
 ILLEGAL_TRANSITION = "illegal_transition"  # a lifecycle move the outage's status does not allow
 CONFLICT = "conflict"  # a state change the network's state refuses
 DATABASE_UNAVAILABLE = "database_unavailable"  # 503: retry after `Retry-After` seconds
+DEVICE_BUSY = "device_busy"  # 503: a SCADA status met another operation on its device; retry
 
 
 def body(code: str, detail: str, **extra) -> dict:

@@ -119,8 +119,9 @@ def operate_device(
                     status__in=ACTIVE_STATUSES,
                     sources__source_event_id=key,
                 ).update(event_type=OutageType.PLANNED)
+            rows = cut_off
             operation.meters_de_energized = sum(
-                row["previous_status"] != "off" and row["power_status"] == "off" for row in cut_off
+                row["previous_status"] != "off" and row["power_status"] == "off" for row in rows
             )
         else:
             # After the device closed: what it feeds now is what the closing re-energized.
@@ -135,6 +136,8 @@ def operate_device(
             operation.meters_energized = sum(
                 row["previous_status"] != "on" and row["power_status"] == "on" for row in rows
             )
+        # The outages its meters are counted in now (a trip's own; those a closing restored).
+        switching.outage_ids = sorted({row["outage_id"] for row in rows if row["outage_id"]})
         operation.save(update_fields=["meters_de_energized", "meters_energized"])
         sqlfuncs.announce_switching(operation.pk)
     return switching

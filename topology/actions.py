@@ -83,11 +83,13 @@ TARGET_STATE = {"open": SwitchState.OPEN, "close": SwitchState.CLOSED}
 
 @dataclass
 class Switching:
-    """What one operation did to the network: its log entry and the sections that flipped."""
+    """What one operation did to the network: its log entry and the sections that flipped (and,
+    filled by the engine's side of the operation, the keys of the outages its meters are in)."""
 
     operation: SwitchingOperation
     de_energized: list[int] = field(default_factory=list)
     energized: list[int] = field(default_factory=list)
+    outage_ids: list[int] = field(default_factory=list)
 
 
 def switch_device(

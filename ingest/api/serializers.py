@@ -9,6 +9,7 @@ when the parser refuses an event without it (one-of rules are told in the help t
 from rest_framework import serializers
 
 from ingest.models import ProcessingStatus, ProviderName
+from ingest.parsers.scada import DEVICE_TYPES
 
 
 class CoordinatesSerializer(serializers.Serializer):
@@ -26,6 +27,17 @@ class ScadaEventSerializer(serializers.Serializer):
     alarmType = serializers.CharField(required=False, max_length=64, help_text="e.g. De-energized")
     substationId = serializers.CharField(max_length=50)
     feederId = serializers.CharField(required=False, max_length=50)
+    deviceId = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="code of the telemetered device the event is about (else the feeder, else the "
+        "substation); its status codes (open, closed, trip, reclose, lockout) set its state",
+    )
+    deviceType = serializers.ChoiceField(
+        choices=DEVICE_TYPES,
+        required=False,
+        help_text="the device's kind (any case); without it deviceId is looked up in every kind",
+    )
     mainStationId = serializers.CharField(required=False, max_length=50)
     timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone")
     voltage = serializers.FloatField(required=False, allow_null=True)
@@ -142,6 +154,11 @@ class IngestAnswerSerializer(serializers.Serializer):
     outage_event_ids = serializers.ListField(child=serializers.CharField())
 
 
+class DeviceRefSerializer(serializers.Serializer):
+    kind = serializers.CharField(allow_null=True, help_text="null when sent without deviceType")
+    code = serializers.CharField()
+
+
 class ScadaAnswerSerializer(IngestAnswerSerializer):
     scada_event_id = serializers.IntegerField()
     meters_checked = serializers.BooleanField()
@@ -149,6 +166,12 @@ class ScadaAnswerSerializer(IngestAnswerSerializer):
     offline_meters = serializers.IntegerField()
     online_meters = serializers.IntegerField()
     unknown_meters = serializers.IntegerField()
+    device = DeviceRefSerializer(
+        allow_null=True, help_text="the device the event named, or a status was applied to"
+    )
+    note = serializers.CharField(
+        allow_blank=True, help_text="why the event was not applied or changed nothing"
+    )
 
 
 class KaifaAnswerSerializer(serializers.Serializer):

@@ -37,6 +37,7 @@ from ingest.parsers import (
     parse_onu,
     parse_scada,
 )
+from ingest.scada_status import DeviceStatusBusy
 from ingest.unmatched import UnmatchedEvents
 from oms import errors as oms_errors
 from oms import metrics
@@ -79,6 +80,19 @@ def refused(provider: str, errors: dict) -> Response:
     return oms_errors.refusal(
         400, code, f"Invalid {provider} payload; nothing was stored.", errors=errors
     )
+
+
+def device_busy(busy: Exception) -> Response:
+    """503 + Retry-After: a device status met another operation on its device; nothing stored."""
+    seconds = settings.DATABASE_UNAVAILABLE_RETRY_AFTER
+    response = oms_errors.refusal(
+        503,
+        oms_errors.DEVICE_BUSY,
+        f"{busy} Nothing was stored; send it again.",
+        retry_after=seconds,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def is_xml(body: bytes, content_type: str) -> bool:
@@ -134,7 +148,10 @@ class SingleIngestView(IngestBaseView):
         except PayloadError as error:
             return refused(self.provider, error.errors)
         if self.provider == "scada":
-            outcome, refusals = actions.ingest_scada_events([records])
+            try:
+                outcome, refusals = actions.ingest_scada_events([records])
+            except DeviceStatusBusy as busy:
+                return device_busy(busy)
             if refusals:
                 return refused(self.provider, refusals[0])
             answer = outcome.answers[0]
@@ -181,7 +198,10 @@ class BatchIngestView(IngestBaseView):
                 valid.extend(records)
                 origin.extend([index] * len(records))
         if self.provider == "scada":
-            outcome, refusals = actions.ingest_scada_events(valid)
+            try:
+                outcome, refusals = actions.ingest_scada_events(valid)
+            except DeviceStatusBusy as busy:
+                return device_busy(busy)
             rejected.extend({"index": origin[i], "errors": e} for i, e in refusals.items())
             rejected.sort(key=lambda item: item["index"])
         else:

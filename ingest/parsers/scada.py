@@ -10,6 +10,23 @@ from ingest.parsers.common import PayloadError, Reader, encoded, require_object,
 
 OWN_KEYS = ("eventType", "substationId", "alarmType")
 MAX_VOLTAGE = 10_000_000  # volts: above any transmission level, so a reading past it is garbage
+# What `deviceType` may name (CONTRACT §10): the kinds whose status SCADA reports (any case).
+DEVICE_TYPES = ("feeder", "recloser", "sectionalizer", "switch", "fuse")
+
+
+def _device(reader: Reader, event: dict, clean: dict) -> None:
+    """`deviceId` (a device's code, never blank) and `deviceType` (its kind, kept lower case)."""
+    if "deviceId" in event:
+        clean["deviceId"] = reader.text("deviceId", required=True, max_length=100, ids=True)
+    kind = reader.text("deviceType", max_length=20)
+    if kind:
+        if kind.lower() not in DEVICE_TYPES:
+            reader.fail("deviceType", f"One of {', '.join(DEVICE_TYPES)} (any case).")
+        elif "deviceId" not in event:
+            reader.fail("deviceId", "Required with deviceType.")
+        clean["deviceType"] = kind.lower()
+    elif "deviceType" in event:
+        clean.pop("deviceType")
 
 
 def parse_scada(payload) -> dict:
@@ -34,6 +51,7 @@ def parse_scada(payload) -> dict:
         and not reader.errors.get(reader.path("eventType"))
     ):
         reader.fail("eventType", "eventType (or a legacy alarmType) is required.")
+    _device(reader, event, clean)
     if event.get("eventId") is not None:
         clean["eventId"] = reader.text("eventId", required=True, max_length=200, ids=True)
     reader.text("reason", max_length=10_000)

@@ -1,6 +1,8 @@
 -- ingest_scada_answer(_scada_event_id bigint) → jsonb
 -- The ingest answer of a stored SCADA event (CONTRACT §4 plus the seed's keys), derived from
--- what was stored, so a re-delivery gets the same body. STABLE.
+-- what was stored, so a re-delivery gets the same body; an event naming a device (deviceId, or
+-- a status applied to a feeder's breaker) also carries `device` {kind, code}, and `note` says
+-- why an event was not applied or changed nothing ('' otherwise). STABLE.
 CREATE OR REPLACE FUNCTION ingest_scada_answer(_scada_event_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -18,7 +20,11 @@ LANGUAGE sql STABLE AS $$
         'total_meters', c.total,
         'offline_meters', c.off,
         'online_meters', c.on_,
-        'unknown_meters', c.unknown)
+        'unknown_meters', c.unknown,
+        'device', CASE WHEN e.device_code <> ''
+                       THEN jsonb_build_object('kind', nullif(e.device_kind, ''),
+                                               'code', e.device_code) END,
+        'note', e.note)
       FROM scada_events e
       LEFT JOIN oms_outage_events o ON o.id = e.outage_event_id
       CROSS JOIN LATERAL (
