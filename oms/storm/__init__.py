@@ -15,8 +15,9 @@ below; each module owns one concern:
 - `feeds`: the payload each provider really sends for an emission.
 - `posting`: `batches`/`post_storm` cut the arrival-ordered stream into per-provider ingest
   batches and send them (HTTP or any transport), timing them.
-- `evaluation`: `evaluate` compares what the engine settled on with the ground truth;
-  `format_report` prints it.
+- `evaluation`: `evaluate` compares what the engine settled on with the ground truth.
+- `report`: `summary`, `shortfalls` and `format_report`: its figures, the targets missed, the
+  table.
 """
 
 from oms.storm.build import build_storm
@@ -26,7 +27,6 @@ from oms.storm.evaluation import (
     Quality,
     evaluate,
     fetch_outages,
-    format_report,
 )
 from oms.storm.faults import MOMENTARY, NESTED, SUSTAINED, Emission, Fault, Storm
 from oms.storm.feeds import RENDERERS
@@ -40,6 +40,7 @@ from oms.storm.posting import (
     post_storm,
     reset_event_state,
 )
+from oms.storm.report import format_report, noise_figures, shortfalls, summary
 
 __all__ = [
     "GRID_FILES",
@@ -65,6 +66,9 @@ __all__ = [
     "format_report",
     "generate_grid",
     "http_sender",
+    "noise_figures",
     "post_storm",
     "reset_event_state",
+    "shortfalls",
+    "summary",
 ]

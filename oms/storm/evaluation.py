@@ -1,9 +1,15 @@
-"""What the engine settled on against the storm's ground truth (`evaluate`), and the quality
-table (`format_report`). Reads only."""
+"""What the engine settled on against the storm's ground truth (`evaluate`). Reads only; the
+figures and their table are in oms.storm.report.
+
+Every truth fault counts. A sustained (or nested) fault is found when an outage that is not
+momentary stands at its device — the same kind and code — and overlaps it in time; every other
+outage that is neither momentary nor an operator's planned switching is a false outage. Blips
+(momentary faults) are judged apart: recorded as momentary, or left alone, is right; a
+sustained outage at a blip's device is false.
+"""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,13 +27,25 @@ SELECT o.event_id, o.scope, o.status, o.event_type,
            WHEN 'feeder' THEN (SELECT feeder_id FROM network_feeders WHERE id = o.device_id)
            WHEN 'dp' THEN (SELECT dp_id FROM network_distribution_points WHERE id = o.device_id)
            WHEN 'meter' THEN (SELECT meter_number FROM oms_meters WHERE id = o.device_id)
+           ELSE (SELECT code FROM network_devices WHERE id = o.device_id)
        END AS device,
        o.affected_meters_count, o.restored_meters_count, o.affected_customers_count,
        o.first_detected_at, o.actual_restoration_time
 FROM oms_outage_events o
 """
+# The customers each reported outage holds (its meters' customers, or the meter itself).
+LINKED_SQL = """
+SELECT o.event_id, m.meter_number, coalesce(c.customer_id, m.meter_number)
+FROM oms_outage_meters om
+JOIN oms_outage_events o ON o.id = om.outage_event_id
+JOIN oms_meters m ON m.id = om.meter_id
+LEFT JOIN oms_customers c ON c.id = m.customer_id
+WHERE o.status <> ALL(%s)
+"""
 NOT_SETTLED = ("cancelled", "merged")
 ACTIVE = ("detected", "confirmed", "in_progress")
+PLANNED = "planned_outage"
+SLACK = timedelta(minutes=10)  # an outage may start this much before its fault (skewed clocks)
 
 
 @dataclass
@@ -45,6 +63,11 @@ class EngineOutage:
 
     def key(self) -> tuple[str, str]:
         return (self.scope, self.device)
+
+    @property
+    def reported(self) -> bool:
+        """Stands as an outage of the network (neither a blip nor an operator's switching)."""
+        return self.event_type not in ("momentary", PLANNED)
 
 
 def fetch_outages(cursor) -> list[EngineOutage]:
@@ -77,7 +100,7 @@ class OutageWatcher:
                     outages = []
                 now = time.perf_counter()
                 for o in outages:
-                    if o.status not in NOT_SETTLED:
+                    if o.status not in NOT_SETTLED and o.reported:
                         self.first_seen.setdefault(o.key(), now)
                 self._stop.wait(self.interval)
         finally:
@@ -92,13 +115,6 @@ class OutageWatcher:
         self._thread.join()
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
 @dataclass
 class Quality:
     """The engine's result against the ground truth."""
@@ -107,24 +123,29 @@ class Quality:
     found: dict[int, EngineOutage] = field(default_factory=dict)  # fault index -> its outage
     missed: list[Fault] = field(default_factory=list)
     false_outages: list[EngineOutage] = field(default_factory=list)
-    duplicates: list[tuple[Fault, int]] = field(default_factory=list)  # >1 outage at a device
+    planned: list[EngineOutage] = field(default_factory=list)  # operators' switching
+    duplicates: list[tuple[Fault, int]] = field(default_factory=list)  # >1 outage for a fault
     wrong_status: list[tuple[Fault, str]] = field(default_factory=list)
     momentary: int = 0
     momentary_recorded: int = 0  # blips the engine recorded as momentary
     momentary_as_outage: list[Fault] = field(default_factory=list)
     blip_outages: int = 0  # momentary outages the engine recorded for the blips
     blip_meters_twice: list[str] = field(default_factory=list)  # in two outages of one blip
+    stray_momentary: list[EngineOutage] = field(default_factory=list)  # no blip explains it
     # restored, yet open: a channel-less meter with direct evidence (a call) never reports back
     held_open: list[Fault] = field(default_factory=list)
-    customers_true: int = 0
-    customers_engine: int = 0
+    customers_true: int = 0  # of the found faults
+    customers_engine: int = 0  # their outages' affected_customers_count
     customer_errors: list[tuple[Fault, int]] = field(default_factory=list)  # (fault, engine-true)
     meter_errors: list[tuple[Fault, int]] = field(default_factory=list)
+    truly_out: int = 0  # distinct customers of every sustained fault
+    falsely_out: set[str] = field(default_factory=set)  # reported out, never out for long
     detect_wall: list[float] = field(default_factory=list)  # s, last message acked -> outage seen
     detect_event_time: list[float] = field(default_factory=list)  # s, first_detected_at - start
     restore_event_time: list[float] = field(default_factory=list)  # s, restoration time - end
     meters_checked: int = 0
     wrong_meters: list[tuple[str, str, str]] = field(default_factory=list)  # meter, expected, got
+    spurious_wrong: int = 0  # of wrong_meters: meters that only gasped while fed
     stray_off: list[str] = field(default_factory=list)  # off, but no fault touched them
     unobservable: int = 0
     unobservable_off: int = 0
@@ -138,49 +159,22 @@ class Quality:
     def recall(self) -> float:
         return len(self.found) / self.sustained if self.sustained else 1.0
 
-    def problems(self) -> list[str]:
-        """Each departure from the ground truth, in words (for test failures and reports)."""
-        out = [
-            f"missed {f.kind} {f.scope} {f.device} ({len(f.meters)} meters)" for f in self.missed
-        ]
-        out += [
-            f"false outage {o.scope} {o.device} {o.status} {o.event_type} ({o.event_id}, "
-            f"{o.affected_meters} meters)"
-            for o in self.false_outages
-        ]
-        out += [f"{n} outages at {f.scope} {f.device}" for f, n in self.duplicates]
-        out += [
-            f"{f.kind} {f.scope} {f.device}: status {s}, expected "
-            f"{'active' if f.end is None else 'restored'}"
-            for f, s in self.wrong_status
-        ]
-        out += [
-            f"{f.scope} {f.device}: affected_customers_count off by {d:+d} (true {f.customers})"
-            for f, d in self.customer_errors
-        ]
-        out += [
-            f"{f.scope} {f.device}: affected_meters_count off by {d:+d} (true {len(f.meters)})"
-            for f, d in self.meter_errors
-        ]
-        out += [
-            f"blip at {f.scope} {f.device} became a sustained outage"
-            for f in self.momentary_as_outage
-        ]
-        if self.blip_meters_twice:
-            out.append(
-                f"{len(self.blip_meters_twice)} meters counted in two momentary outages of one "
-                f"blip (e.g. {', '.join(self.blip_meters_twice[:3])})"
-            )
-        out += [
-            f"{f.scope} {f.device} restored, but its outage stays open: a meter without a "
-            "channel (its customer called) never reports power back"
-            for f in self.held_open
-        ]
-        out += [f"meter {m}: expected {e}, got {g}" for m, e, g in self.wrong_meters[:50]]
-        if len(self.wrong_meters) > 50:
-            out.append(f"… and {len(self.wrong_meters) - 50} more wrong meters")
-        out += [f"meter {m} is off but no fault touched it" for m in self.stray_off[:20]]
-        return out
+    @property
+    def customer_error_share(self) -> float:
+        """Sum of |engine - true| affected customers over the found outages, per true customer."""
+        total = sum(abs(d) for _, d in self.customer_errors)
+        return total / self.customers_true if self.customers_true else 0.0
+
+    @property
+    def falsely_out_share(self) -> float:
+        return len(self.falsely_out) / self.truly_out if self.truly_out else 0.0
+
+
+def _overlaps(o: EngineOutage, start: datetime, end: datetime | None) -> bool:
+    o_end = o.actual_restoration_time
+    return o.first_detected_at <= (end or datetime.max.replace(tzinfo=start.tzinfo)) and (
+        o_end is None or o_end >= start - SLACK
+    )
 
 
 def evaluate(
@@ -193,80 +187,90 @@ def evaluate(
     """Compare the outages and meter states in the database with the storm's ground truth."""
     q = Quality()
     outages = [o for o in fetch_outages(cursor) if o.status not in NOT_SETTLED]
+    q.planned = [o for o in outages if o.event_type == PLANNED]
     by_key: dict[tuple[str, str], list[EngineOutage]] = defaultdict(list)
     for o in outages:
         by_key[o.key()].append(o)
     matched: set[str] = set()
 
-    for f in storm.faults:
-        here = by_key.get(f.key(), [])
-        start = storm.start + timedelta(seconds=f.start)
-        if f.kind == MOMENTARY:
-            q.momentary += 1
-            if any(o.event_type == "momentary" for o in here):
-                q.momentary_recorded += 1
-            if any(o.event_type != "momentary" for o in here):
-                q.momentary_as_outage.append(f)
-            matched.update(o.event_id for o in here)
-            continue
+    def when(offset: float | None) -> datetime | None:
+        return None if offset is None else storm.start + timedelta(seconds=offset)
+
+    sustained_faults = sorted((f for f in storm.faults if f.kind != MOMENTARY),
+                              key=lambda f: f.start)  # fmt: skip
+    for f in sustained_faults:
         q.sustained += 1
-        q.customers_true += f.customers
-        sustained = [o for o in here if o.event_type != "momentary"]
-        if not sustained:
+        start, end = when(f.start), when(f.end)
+        here = [o for o in by_key.get(f.key(), []) if o.event_type != "momentary"
+                and o.event_type != PLANNED and o.event_id not in matched
+                and _overlaps(o, start, end)]  # fmt: skip
+        if not here:
             q.missed.append(f)
             continue
-        o = min(sustained, key=lambda o: abs((o.first_detected_at - start).total_seconds()))
+        o = min(here, key=lambda o: abs((o.first_detected_at - start).total_seconds()))
         q.found[f.index] = o
-        matched.update(x.event_id for x in sustained)
-        if len(sustained) > 1:
-            q.duplicates.append((f, len(sustained)))
-        expected_active = f.end is None
-        if (o.status in ACTIVE) != expected_active:
+        matched.update(x.event_id for x in here)
+        if len(here) > 1:
+            q.duplicates.append((f, len(here)))
+        if (o.status in ACTIVE) != (f.end is None):
             if o.status in ACTIVE and storm.unobservable.intersection(f.meters):
                 q.held_open.append(f)
             else:
                 q.wrong_status.append((f, o.status))
+        q.customers_true += f.customers
         q.customers_engine += o.affected_customers
         if o.affected_customers != f.customers:
             q.customer_errors.append((f, o.affected_customers - f.customers))
         if o.affected_meters != len(f.meters):
             q.meter_errors.append((f, o.affected_meters - len(f.meters)))
         q.detect_event_time.append((o.first_detected_at - start).total_seconds())
-        if f.end is not None and o.actual_restoration_time is not None:
-            end = storm.start + timedelta(seconds=f.end)
+        if end is not None and o.actual_restoration_time is not None:
             q.restore_event_time.append((o.actual_restoration_time - end).total_seconds())
         if watcher and post and f.index in post.fault_acked and f.key() in watcher.first_seen:
             q.detect_wall.append(max(0.0, watcher.first_seen[f.key()] - post.fault_acked[f.index]))
 
-    # Momentary outages inside a blip belong to it (the engine may record a blip meter by meter,
-    # or DP by DP when last gasps arrive after the breaker re-closed); none may count a meter twice.
-    cursor.execute(
-        """SELECT o.event_id, m.meter_number FROM oms_outage_meters om
-           JOIN oms_outage_events o ON o.id = om.outage_event_id
-           JOIN oms_meters m ON m.id = om.meter_id
-           WHERE o.event_type = 'momentary' AND o.status <> ALL(%s)""",
-        [list(NOT_SETTLED)],
-    )
+    cursor.execute(LINKED_SQL, [list(NOT_SETTLED)])
     linked: dict[str, set[str]] = defaultdict(set)
-    for event_id, number in cursor.fetchall():
+    customers_of: dict[str, set[str]] = defaultdict(set)
+    for event_id, number, customer in cursor.fetchall():
         linked[event_id].add(number)
+        customers_of[event_id].add(customer)
+    _judge_blips(storm, q, outages, by_key, matched, linked)
+    q.false_outages = [o for o in outages if o.event_id not in matched and o.reported]
+
+    def customer(number: str) -> str:
+        info = storm.meter_info.get(number)
+        return (info.customer if info else "") or number
+
+    out_long = {customer(n) for f in sustained_faults for n in f.meters}
+    q.truly_out = len(out_long)
+    for o in outages:
+        if o.reported:
+            q.falsely_out |= customers_of.get(o.event_id, set()) - out_long
+    _judge_meters(storm, q, cursor)
+    return q
+
+
+def _judge_blips(storm, q: Quality, outages, by_key, matched: set[str], linked) -> None:
+    """Momentary outages inside a blip belong to it (the engine may record a blip meter by
+    meter, or DP by DP when last gasps arrive after the breaker re-closed); none may count a
+    meter twice. A sustained outage at a blip's device is false."""
 
     def meters_of(o: EngineOutage) -> set[str]:
-        """The meters the engine linked to the outage (its device's meters if it linked none)."""
         if o.event_id in linked:
             return linked[o.event_id]
-        if o.scope == "meter":
-            return {o.device}
-        dps = [o.device] if o.scope == "dp" else storm.grid.feeder_dps.get(o.device, [])
-        return {m.number for dp in dps for m in storm.grid.meters.get(dp, [])}
+        return {o.device} if o.scope == "meter" else set()
 
-    blips = [f for f in storm.faults if f.kind == MOMENTARY]
-    for f in blips:
+    for f in (f for f in storm.faults if f.kind == MOMENTARY):
+        q.momentary += 1
+        here = by_key.get(f.key(), [])
+        if any(o.reported and o.event_id not in matched for o in here):
+            q.momentary_as_outage.append(f)
         inside = set(f.meters)
         seen: Counter = Counter()
         recorded = False
         for o in outages:
-            if o.event_type != "momentary" or (o.event_id in matched and o.key() != f.key()):
+            if o.event_type != "momentary" or o.event_id in matched:
                 continue
             covered = meters_of(o)
             if o.key() == f.key() or (covered and covered <= inside):
@@ -274,12 +278,15 @@ def evaluate(
                 q.blip_outages += 1
                 recorded = True
                 seen.update(covered)
-        if recorded and not any(o.event_type == "momentary" for o in by_key.get(f.key(), [])):
-            q.momentary_recorded += 1
+        q.momentary_recorded += recorded
         q.blip_meters_twice += sorted(n for n, k in seen.items() if k > 1)
-    q.false_outages = [o for o in outages if o.event_id not in matched]
+    q.stray_momentary = [
+        o for o in outages if o.event_type == "momentary" and o.event_id not in matched
+    ]
 
-    # Meter states: every meter the storm touched, and any other meter left off.
+
+def _judge_meters(storm: Storm, q: Quality, cursor) -> None:
+    """Every meter the storm touched, and any other meter left off."""
     numbers = sorted(storm.expected_state)
     cursor.execute(
         "SELECT meter_number, power_status FROM oms_meters WHERE meter_number = ANY(%s)",
@@ -287,77 +294,14 @@ def evaluate(
     )
     got = dict(cursor.fetchall())
     q.meters_checked = len(numbers)
+    spurious = getattr(storm, "spurious", set())
+    touched = {n for f in storm.faults for n in f.meters}
     for n in numbers:
         if got.get(n) != storm.expected_state[n]:
             q.wrong_meters.append((n, storm.expected_state[n], got.get(n, "missing")))
+            q.spurious_wrong += n in spurious and n not in touched
     cursor.execute("SELECT meter_number FROM oms_meters WHERE power_status = 'off'")
     off = {n for (n,) in cursor.fetchall()}
     q.unobservable = len(storm.unobservable)
     q.unobservable_off = len(off & storm.unobservable)
     q.stray_off = sorted(off - set(storm.expected_state) - storm.unobservable)
-    return q
-
-
-def _fmt_s(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.1f} s"
-
-
-def _spread(values: list[float], qs=(0.5, 0.95, 1.0)) -> str:
-    return " / ".join(_fmt_s(_pct(values, q)) for q in qs)
-
-
-def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> str:
-    """The quality table (and the ingest figures when `post` is given)."""
-    kinds = Counter(f.kind for f in storm.faults)
-    redelivered = sum(e.redelivery for e in storm.emissions)
-    rows: list[tuple[str, str]] = [
-        ("faults injected", ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))),
-        ("messages sent", f"{len(storm.emissions):,} ({redelivered:,} re-deliveries)"),
-    ]
-    if post:
-        rows += [
-            ("ingest", f"{post.events:,} events sent, {post.delivered:,} delivered (2xx) in "
-             f"{post.seconds:,.1f} s" + (" - ABORTED after failures" if post.aborted else "")),
-            ("  sustained rate (delivered)", f"{post.rate:,.0f} events/s"),
-            ("  batches; latency p50 / p99 / max", f"{post.batches:,}; "
-             + _spread(post.latencies, (0.5, 0.99, 1.0))),
-            ("  accepted / duplicates", f"{post.accepted:,} / {post.duplicates:,}"),
-            ("  rejected events / failed batches / retries",
-             f"{len(post.rejected):,} / {len(post.failures):,} / {post.retries:,}"),
-        ]  # fmt: skip
-    found = len(q.found)
-    abs_err = [abs(d) for _, d in q.customer_errors]
-    mean_err = sum(abs_err) / found if found else 0.0
-    rows += [
-        ("outage devices: precision",
-         f"{q.precision:.3f} ({found} right, {len(q.false_outages)} false)"),
-        ("outage devices: recall", f"{q.recall:.3f} ({found}/{q.sustained}, "
-         f"{len(q.missed)} missed)"),
-        ("  devices with more than one outage", str(len(q.duplicates))),
-        ("  outages in the wrong status", str(len(q.wrong_status))),
-        ("  restored DPs held open by channel-less meters", str(len(q.held_open))),
-        ("momentary blips recorded as momentary", f"{q.momentary_recorded}/{q.momentary} "
-         f"in {q.blip_outages} outages ({len(q.momentary_as_outage)} as sustained)"),
-        ("  blip meters counted twice", f"{len(q.blip_meters_twice):,}"),
-        ("customers affected: true / engine",
-         f"{q.customers_true:,} / {q.customers_engine:,} (found outages)"),
-        ("  outages exact / mean abs error / max",
-         f"{found - len(q.customer_errors)}/{found} / {mean_err:.1f} / {max(abs_err, default=0)}"),
-        ("last message -> correct outage, wall p50/p95/max", _spread(q.detect_wall)),
-        ("first_detected_at - fault start p50/p95/max", _spread(q.detect_event_time)),
-        ("restoration time - fault end p50/p95/max", _spread(q.restore_event_time)),
-        ("meters with a wrong final state", f"{len(q.wrong_meters):,} of {q.meters_checked:,}"),
-        ("meters off that no fault touched", f"{len(q.stray_off):,}"),
-        ("unknowable meters (no channel, DP restored) off",
-         f"{q.unobservable_off:,} of {q.unobservable:,}"),
-    ]  # fmt: skip
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{'metric'.ljust(width)}  value", f"{'-' * width}  {'-' * 40}"]
-    lines += [f"{label.ljust(width)}  {value}" for label, value in rows]
-    problems = q.problems()
-    if problems:
-        lines += ["", "departures from the ground truth:"]
-        lines += [f"  - {p}" for p in problems[:40]]
-        if len(problems) > 40:
-            lines.append(f"  ... {len(problems) - 40} more")
-    return "\n".join(lines)
