@@ -37,6 +37,7 @@ from ingest.api.views import PARSERS, is_xml
 from ingest.eventtime import current_window
 from ingest.parsers import PayloadError, loads, parse_kaifa_xml
 from ingest.parsers.common import event_time_window
+from ingest.scada_status import DeviceStatusBusy
 
 logger = logging.getLogger("oms.consume")
 # pika logs every connection step at INFO.
@@ -45,8 +46,9 @@ logging.getLogger("pika").setLevel(logging.WARNING)
 RETRIES_HEADER = "x-oms-retries"
 REASON_HEADER = "x-oms-reason"
 LAST_ERROR_HEADER = "x-oms-last-error"
-# Errors of the database itself (down, restarting, pool exhausted, deadlock): retried forever.
-TRANSIENT = (OperationalError, InterfaceError)
+# Errors of the database itself (down, restarting, pool exhausted, deadlock), and a device
+# status that met another operation on its device: requeued and retried forever.
+TRANSIENT = (OperationalError, InterfaceError, DeviceStatusBusy)
 
 
 def default_queue(provider: str) -> str:
