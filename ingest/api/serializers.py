@@ -1,140 +1,77 @@
 """Wire shapes of the ingest API for the OpenAPI schema, plus the replay request.
 
 The provider payloads are parsed by ingest.parsers (they accept envelopes and XML that a
-serializer cannot describe); these serializers document the bare forms and the answers.
-tests/ingest/test_wire_formats.py holds the two to one format: a field is required here exactly
-when the parser refuses an event without it (one-of rules are told in the help texts).
+serializer cannot describe); their serializers here are built from the parsers' own field
+declarations (ingest/parsers/fields.py), so a field is required, bounded and typed in the
+schema exactly as the parser reads it (one-of rules are told in the help texts).
 """
+
+import copy
 
 from rest_framework import serializers
 
 from ingest.models import ProcessingStatus, ProviderName
-from ingest.parsers.scada import DEVICE_TYPES
+from ingest.parsers import call_center, kaifa, onu, scada
+from ingest.parsers.fields import Choice, Number, Object, Ref, Text, TextList, Timestamp
+
+_BUILT: dict[str, type[serializers.Serializer]] = {}
 
 
-class CoordinatesSerializer(serializers.Serializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False)
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False)
+def serializer_of(declaration: Object | Ref, top: bool = False) -> type[serializers.Serializer]:
+    """The serializer class (named `<declaration.name>Serializer`, so its schema component is
+    `declaration.name`) that documents a declared object; one class a name. A `top` (request)
+    object's help describes its component; a nested one's describes the field holding it."""
+    if declaration.name not in _BUILT:
+        if isinstance(declaration, Ref):
+            fields = {"@ref": Text(max_length=declaration.max_length, required=True)}
+            fields["@ref"] = _field(fields["@ref"], "sent as '@ref' (or the bare string)")
+        else:
+            fields = {name: _field(spec) for name, spec in declaration.fields.items()}
+
+        def get_fields(self, fields=fields):
+            return {name: copy.deepcopy(field) for name, field in fields.items()}
+
+        _BUILT[declaration.name] = type(
+            f"{declaration.name}Serializer",
+            (serializers.Serializer,),
+            {"get_fields": get_fields, "__doc__": declaration.help if top else None},
+        )
+    return _BUILT[declaration.name]
 
 
-class ScadaEventSerializer(serializers.Serializer):
-    eventId = serializers.CharField(required=False, max_length=200, help_text="natural key")
-    eventType = serializers.CharField(
-        required=False,
-        max_length=100,
-        help_text="e.g. MV_AlarmLossOfVoltage; eventType or a legacy alarmType is required",
-    )
-    alarmType = serializers.CharField(required=False, max_length=64, help_text="e.g. De-energized")
-    substationId = serializers.CharField(max_length=50)
-    feederId = serializers.CharField(required=False, max_length=50)
-    deviceId = serializers.CharField(
-        required=False,
-        max_length=100,
-        help_text="code of the telemetered device the event is about (else the feeder, else the "
-        "substation); its status codes (open, closed, trip, reclose, lockout) set its state",
-    )
-    deviceType = serializers.ChoiceField(
-        choices=DEVICE_TYPES,
-        required=False,
-        help_text="the device's kind (any case); without it deviceId is looked up in every kind",
-    )
-    mainStationId = serializers.CharField(required=False, max_length=50)
-    timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone")
-    voltage = serializers.FloatField(required=False, allow_null=True)
-    severity = serializers.CharField(
-        required=False, help_text="normalized to low, medium, high or critical"
-    )
-    reason = serializers.CharField(required=False, max_length=10_000)
-    coordinates = CoordinatesSerializer(required=False)
+def _field(spec, help_text: str = "") -> serializers.Field:
+    help_text = help_text or spec.help or None
+    if isinstance(spec, Text):
+        extra = {"max_length": spec.max_length} if spec.max_length is not None else {}
+        return serializers.CharField(required=spec.required, help_text=help_text, **extra)
+    if isinstance(spec, Number):
+        return serializers.FloatField(
+            required=False,
+            allow_null=True,
+            min_value=spec.low,
+            max_value=spec.high,
+            help_text=help_text,
+        )
+    if isinstance(spec, Choice):
+        return serializers.ChoiceField(choices=spec.choices, required=False, help_text=help_text)
+    if isinstance(spec, Timestamp):
+        return serializers.DateTimeField(required=spec.required, help_text=help_text)
+    if isinstance(spec, TextList):
+        return serializers.ListField(
+            child=serializers.CharField(max_length=spec.max_length),
+            required=False,
+            max_length=spec.max_items,
+            help_text=help_text,
+        )
+    if isinstance(spec, Object | Ref):
+        return serializer_of(spec)(required=spec.required, help_text=help_text)
+    raise TypeError(f"no schema for {spec!r}")
 
 
-class OnuAlarmDataSerializer(serializers.Serializer):
-    category = serializers.CharField(required=False)
-    alarmType = serializers.CharField(required=False, max_length=100)
-    parcel = serializers.CharField(required=False)
-    serial = serializers.CharField(required=False)
-
-
-class OnuEventSerializer(serializers.Serializer):
-    eventId = serializers.CharField(max_length=200)
-    type = serializers.CharField(max_length=100, help_text="ONU_LastGaspAlert, ONU_PowerRestored")
-    onuId = serializers.CharField(
-        required=False, max_length=50, help_text="string or integer; onuId or associatedMeters"
-    )
-    onuSerial = serializers.CharField(required=False, max_length=50)
-    timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone")
-    nmsType = serializers.CharField(required=False, max_length=50)
-    location = CoordinatesSerializer(required=False)
-    associatedMeters = serializers.ListField(
-        child=serializers.CharField(max_length=50),
-        required=False,
-        help_text="meter numbers; onuId or associatedMeters",
-    )
-    alarmData = OnuAlarmDataSerializer(required=False)
-
-
-class KaifaHeaderSerializer(serializers.Serializer):
-    message_id = serializers.CharField(max_length=140)
-    verb = serializers.CharField(required=False)
-    noun = serializers.CharField(required=False)
-    source = serializers.CharField(required=False)
-    timestamp = serializers.CharField(required=False)
-
-
-class KaifaMridSerializer(serializers.Serializer):
-    mRID = serializers.CharField(
-        required=False, max_length=100, help_text="assets.mRID or usage_point.mRID is required"
-    )
-
-
-class KaifaEventTypeSerializer(serializers.Serializer):
-    ref = serializers.CharField(max_length=100, help_text="sent as '@ref'")
-
-    def get_fields(self):
-        fields = super().get_fields()
-        fields["@ref"] = fields.pop("ref")
-        return fields
-
-
-class KaifaPayloadSerializer(serializers.Serializer):
-    event_id = serializers.CharField(max_length=140, help_text="EndDeviceEvent mRID")
-    created_date_time = serializers.DateTimeField(help_text="the event time (with a zone)")
-    event_type = KaifaEventTypeSerializer(help_text="PowerOutage, PowerRestored, 3.26.0.85, …")
-    assets = KaifaMridSerializer(required=False, help_text="the meter's asset mRID")
-    usage_point = KaifaMridSerializer(
-        required=False, help_text="the meter's usage point, when the asset is not known"
-    )
-    severity = serializers.CharField(required=False, max_length=20)
-    reason = serializers.CharField(required=False)
-
-
-class KaifaEventSerializer(serializers.Serializer):
-    """The flattened JSON of one EndDeviceEvent (keys may keep their `ns2:` prefix)."""
-
-    message_type = serializers.CharField(required=False)
-    header = KaifaHeaderSerializer()
-    payload = KaifaPayloadSerializer()
-
-
-class CallCenterCustomerSerializer(serializers.Serializer):
-    phone = serializers.CharField(required=False, max_length=50)
-    meterNumber = serializers.CharField(required=False, max_length=50)
-    address = serializers.CharField(required=False)
-    notes = serializers.CharField(required=False)
-
-
-class CallCenterIntakeSerializer(serializers.Serializer):
-    intakeId = serializers.CharField(required=False)
-    omsEventId = serializers.CharField(required=False)
-
-
-class CallCenterTicketSerializer(serializers.Serializer):
-    ticketId = serializers.CharField(max_length=200)
-    timestamp = serializers.DateTimeField(help_text="ISO 8601 with a zone")
-    customer = CallCenterCustomerSerializer(help_text="meterNumber or phone is required")
-    notes = serializers.CharField(required=False)
-    status = serializers.CharField(required=False, max_length=50)
-    intake = CallCenterIntakeSerializer(required=False)
+ScadaEventSerializer = serializer_of(scada.WIRE, top=True)
+OnuEventSerializer = serializer_of(onu.WIRE, top=True)
+KaifaEventSerializer = serializer_of(kaifa.WIRE, top=True)
+CallCenterTicketSerializer = serializer_of(call_center.WIRE, top=True)
 
 
 class MeterCountsSerializer(serializers.Serializer):

@@ -12,8 +12,39 @@ from ingest.parsers.common import (
     require_object,
     unwrap,
 )
+from ingest.parsers.fields import Object, Text, Timestamp
 
 OWN_KEYS = ("ticketId",)
+_ONE_OF = "customer.meterNumber or customer.phone is required."
+
+WIRE = Object(
+    "CallCenterTicket",
+    {
+        "ticketId": Text(required=True, max_length=200, ids=True),
+        "timestamp": Timestamp(),
+        "customer": Object(
+            "CallCenterCustomer",
+            {
+                "phone": Text(max_length=50, ids=True),
+                "meterNumber": Text(max_length=50, ids=True),
+                "address": Text(max_length=10_000),
+                "notes": Text(max_length=10_000),
+            },
+            required=True,
+            help="meterNumber or phone is required",
+        ),
+        "notes": Text(max_length=10_000),
+        "status": Text(max_length=50),
+        "intake": Object(
+            "CallCenterIntake",
+            {
+                "intakeId": Text(max_length=None, ids=True),
+                "omsEventId": Text(max_length=None, ids=True),
+            },
+            help="the intake's ids (also read from the envelope around the ticket)",
+        ),
+    },
+)
 
 
 def parse_call_center(payload) -> ProviderEvent:
@@ -21,19 +52,21 @@ def parse_call_center(payload) -> ProviderEvent:
     ticket, prefix, envelopes = unwrap(payload, OWN_KEYS)
     ticket = require_object(ticket, prefix.rstrip(".") or "body")
     reader = Reader(ticket, prefix)
-    ticket_id = reader.text("ticketId", required=True, max_length=200, ids=True)
-    event_time = reader.timestamp("timestamp")
-    status = reader.text("status", max_length=50)
-    top_notes = reader.text("notes", max_length=10_000)
-    customer = reader.child("customer", required=True)
+    values = WIRE.read_fields(reader)
+    customer = values["customer"]
     phone = meter_number = address = customer_notes = ""
     if customer is not None:
-        phone = customer.text("phone", max_length=50, ids=True)
-        meter_number = customer.text("meterNumber", max_length=50, ids=True)
-        address = customer.text("address", max_length=10_000)
-        customer_notes = customer.text("notes", max_length=10_000)
-        if not phone and not meter_number and not customer.errors:
-            customer.fail("meterNumber", "customer.meterNumber or customer.phone is required.")
+        phone, meter_number = customer["phone"], customer["meterNumber"]
+        address, customer_notes = customer["address"], customer["notes"]
+        customer_path = reader.path("customer.")
+        if (
+            not phone
+            and not meter_number
+            and not any(path.startswith(customer_path) for path in reader.errors)
+        ):
+            reader.fail(
+                "customer.meterNumber", "customer.meterNumber or customer.phone is required."
+            )
     intake_id = ""
     for envelope in [ticket, *reversed(envelopes)]:
         intake = envelope.get("intake")
@@ -42,11 +75,12 @@ def parse_call_center(payload) -> ProviderEvent:
             break
     if reader.errors:
         raise PayloadError(reader.errors)
+    top_notes = values["notes"]
     notes = "\n".join(dict.fromkeys(note for note in (top_notes, customer_notes) if note))
     return ProviderEvent(
         provider="call_center",
-        source_event_id=ticket_id,
-        event_time=event_time,
+        source_event_id=values["ticketId"],
+        event_time=values["timestamp"],
         event_type="customer_call",
         codes=[],
         match_tiers=_tiers(meter_number, phone),
@@ -55,7 +89,7 @@ def parse_call_center(payload) -> ProviderEvent:
             "meter_number": meter_number,
             "address": address,
             "notes": notes,
-            "ticket_status": status,
+            "ticket_status": values["status"],
             "intake_id": intake_id,
         },
         raw_payload=encoded(payload),

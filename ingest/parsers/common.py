@@ -82,9 +82,10 @@ class Reader:
         return Reader(value, f"{self.path(name)}.", self.errors)
 
     def text(
-        self, name: str, *, required: bool = False, max_length: int = 100, ids: bool = False
+        self, name: str, *, required: bool = False, max_length: int | None = 100, ids: bool = False
     ) -> str:
-        """A string ('' when absent); with ids=True integers are accepted too (ONU ids are)."""
+        """A string ('' when absent); with ids=True integers are accepted too (ONU ids are);
+        max_length None: unbounded."""
         value = self.data.get(name)
         if value is None or (value == "" and not required):
             if required:
@@ -98,7 +99,7 @@ class Reader:
         value = value.strip()
         if required and not value:
             self.fail(name, "This field may not be blank.")
-        elif len(value) > max_length:
+        elif max_length is not None and len(value) > max_length:
             self.fail(name, f"At most {max_length} characters.")
             return ""
         return value

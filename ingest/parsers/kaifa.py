@@ -4,6 +4,8 @@ flattened JSON of the seed's consumer. One ProviderEvent per EndDeviceEvent; the
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -19,6 +21,7 @@ from ingest.parsers.common import (
     require_object,
     unwrap,
 )
+from ingest.parsers.fields import Object, Ref, Text, Timestamp
 
 OWN_KEYS = ("header", "payload")
 MAX_ID = 140
@@ -139,11 +142,12 @@ def parse_kaifa_xml(body: bytes | str) -> list[ProviderEvent]:
             "asset_mrid": "Assets.mRID",
             "usage_point_mrid": "UsagePoint.mRID",
             "severity": "severity",
+            "reason": "reason",
         }
         raw = {"header": header, "event": _to_dict(element), "format": "soap"}
-        event = _build(message_id, fields, raw, path, names, errors)
-        if event is not None:
-            parsed.append(event)
+        created = _xml_checked(fields, path, names, errors)
+        if created is not None:
+            parsed.append(_event(message_id, fields, created, raw, path))
     if errors:
         raise PayloadError(errors)
     return parsed
@@ -154,95 +158,90 @@ def _first(element: Element, name: str) -> Element | None:
     return found[0] if found else None
 
 
+_ONE_MRID = "An asset mRID or a usage point mRID is required."
+_MRID = Object(
+    "KaifaMrid",
+    {"mRID": Text(help="assets.mRID or usage_point.mRID is required")},
+    prefixed=True,
+)
+_HEADER = Object(
+    "KaifaHeader",
+    {
+        "message_id": Text(required=True, max_length=MAX_ID, ids=True),
+        "verb": Text(max_length=None),
+        "noun": Text(max_length=None),
+        "source": Text(max_length=None),
+        "timestamp": Text(max_length=None),
+    },
+    required=True,
+)
+_PAYLOAD = Object(
+    "KaifaPayload",
+    {
+        "event_id": Text(required=True, max_length=MAX_ID, ids=True, help="EndDeviceEvent mRID"),
+        "created_date_time": Timestamp(help="the event time (with a zone)"),
+        "event_type": Ref("KaifaEventType", help="PowerOutage, PowerRestored, 3.26.0.85, …"),
+        "assets": replace(_MRID, help="the meter's asset mRID"),
+        "usage_point": replace(_MRID, help="the meter's usage point, when the asset is not known"),
+        "severity": Text(max_length=20),
+        "reason": Text(max_length=10_000),
+    },
+    required=True,
+)
+WIRE = Object(
+    "KaifaEvent",
+    {"message_type": Text(max_length=None), "header": _HEADER, "payload": _PAYLOAD},
+    help="The flattened JSON of one EndDeviceEvent (keys may keep their `ns2:` prefix).",
+)
+# The SOAP form's texts, held to the same declarations.
+_XML_FIELDS = {
+    "event_id": _PAYLOAD.fields["event_id"],
+    "event_type": _PAYLOAD.fields["event_type"],
+    "asset_mrid": _MRID.fields["mRID"],
+    "usage_point_mrid": _MRID.fields["mRID"],
+    "severity": _PAYLOAD.fields["severity"],
+    "reason": _PAYLOAD.fields["reason"],
+}
+
+
 def parse_kaifa_json(payload) -> list[ProviderEvent]:
     """The flattened JSON form (keys may keep their `ns2:` prefixes)."""
     payload = require_object(payload)
     message, prefix, _ = unwrap(payload, OWN_KEYS)
     message = require_object(message, prefix.rstrip(".") or "body")
     reader = Reader(message, prefix)
-    header = reader.child("header", required=True)
-    body = reader.child("payload", required=True)
-    if header is None or body is None:
+    values = WIRE.read_fields(reader)
+    header, body = values["header"], values["payload"]
+    if body is not None:
+        assets, usage_point = body["assets"] or {}, body["usage_point"] or {}
+        if not assets.get("mRID") and not usage_point.get("mRID"):
+            named = (reader.path("payload.assets"), reader.path("payload.usage_point"))
+            if not any(key.startswith(named) for key in reader.errors):
+                reader.errors.setdefault(reader.path("payload.assets.mRID"), []).append(_ONE_MRID)
+    if reader.errors or header is None or body is None:
         raise PayloadError(reader.errors)
-    message_id = header.text("message_id", required=True, max_length=MAX_ID, ids=True)
     fields = {
-        "event_id": body.text("event_id", required=True, max_length=MAX_ID, ids=True),
-        "created": "",
-        "event_type": _ref(body, "event_type"),
-        "asset_mrid": _mrid(body, "assets"),
-        "usage_point_mrid": _mrid(body, "usage_point"),
-        "severity": body.text("severity", max_length=20),
-        "reason": body.text("reason", max_length=10_000),
+        "event_id": body["event_id"],
+        "event_type": body["event_type"],
+        "asset_mrid": assets.get("mRID", ""),
+        "usage_point_mrid": usage_point.get("mRID", ""),
+        "severity": body["severity"],
+        "reason": body["reason"],
     }
-    created = body.data.get("created_date_time")
-    if isinstance(created, str):
-        fields["created"] = created
-    elif created is not None:
-        body.fail("created_date_time", "Expected an ISO 8601 timestamp string.")
-    names = {
-        "event_id": "payload.event_id",
-        "created": "payload.created_date_time",
-        "event_type": "payload.event_type.@ref",
-        "asset_mrid": "payload.assets.mRID",
-        "usage_point_mrid": "payload.usage_point.mRID",
-        "severity": "payload.severity",
-    }
-    errors = reader.errors
-    event = _build(message_id, fields, payload, prefix, names, errors)
-    if errors or event is None:
-        raise PayloadError(errors)
-    return [event]
+    return [_event(header["message_id"], fields, body["created_date_time"], payload, prefix)]
 
 
-def _pick(data: dict, name: str):
-    """`data[name]`, also found as `ns2:name`."""
-    for key, value in data.items():
-        if key == name or key.rsplit(":", 1)[-1] == name:
-            return value
-    return None
-
-
-def _ref(reader: Reader, name: str) -> str:
-    value = reader.data.get(name)
-    if isinstance(value, dict):
-        value = _pick(value, "@ref") or _pick(value, "ref")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        reader.fail(name, "Expected a string or {'@ref': string}.")
-        return ""
-    return value.strip()
-
-
-def _mrid(reader: Reader, name: str) -> str:
-    value = reader.data.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, dict):
-        reader.fail(name, "Expected {'mRID': string}.")
-        return ""
-    value = _pick(value, "mRID")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        reader.fail(f"{name}.mRID", "Expected a string.")
-        return ""
-    return value.strip()
-
-
-def _build(message_id, fields, raw, path, names, errors) -> ProviderEvent | None:
-    """The ProviderEvent of one EndDeviceEvent, or None with its bad fields added to `errors`."""
+def _xml_checked(fields: dict, path: str, names: dict, errors: dict) -> datetime | None:
+    """The event time of one SOAP EndDeviceEvent, or None with its bad fields added to
+    `errors`: the JSON form's declarations (required, limits) applied to the XML's texts."""
     bad: list[tuple[str, str]] = []
-    if not fields["event_id"]:
-        bad.append(("event_id", "This field is required."))
-    if not fields["event_type"]:
-        bad.append(("event_type", "This field is required."))
+    for key, spec in _XML_FIELDS.items():
+        if spec.required and not fields[key]:
+            bad.append((key, "This field is required."))
+        elif spec.max_length is not None and len(fields[key]) > spec.max_length:
+            bad.append((key, f"At most {spec.max_length} characters."))
     if not fields["asset_mrid"] and not fields["usage_point_mrid"]:
-        bad.append(("asset_mrid", "An asset mRID or a usage point mRID is required."))
-    limits = {"event_id": MAX_ID, "event_type": 100, "asset_mrid": 100, "usage_point_mrid": 100}
-    for key, limit in {**limits, "severity": 20}.items():
-        if len(fields[key]) > limit:
-            bad.append((key, f"At most {limit} characters."))
+        bad.append(("asset_mrid", _ONE_MRID))
     created, reason = None, "This field is required."
     if fields["created"]:
         created, reason = parse_timestamp(fields["created"])
@@ -250,8 +249,10 @@ def _build(message_id, fields, raw, path, names, errors) -> ProviderEvent | None
         bad.append(("created", reason))
     for key, why in bad:
         errors.setdefault(f"{path}{names[key]}", []).append(why)
-    if bad or not message_id:
-        return None
+    return None if bad else created
+
+
+def _event(message_id: str, fields: dict, created: datetime, raw, path: str) -> ProviderEvent:
     return ProviderEvent(
         provider="kaifa",
         source_event_id=f"{message_id}/{fields['event_id']}",

@@ -11,8 +11,32 @@ from ingest.parsers.common import (
     require_object,
     unwrap,
 )
+from ingest.parsers.fields import COORDINATES, Object, Text, TextList, Timestamp
 
 OWN_KEYS = ("eventId", "onuId", "type")
+
+WIRE = Object(
+    "OnuEvent",
+    {
+        "eventId": Text(required=True, max_length=200, ids=True),
+        "type": Text(required=True, help="ONU_LastGaspAlert, ONU_PowerRestored"),
+        "onuId": Text(max_length=50, ids=True, help="string or integer; onuId or associatedMeters"),
+        "onuSerial": Text(max_length=50, ids=True),
+        "timestamp": Timestamp(),
+        "nmsType": Text(max_length=50),
+        "location": COORDINATES,
+        "associatedMeters": TextList(help="meter numbers; onuId or associatedMeters"),
+        "alarmData": Object(
+            "OnuAlarmData",
+            {
+                "category": Text(max_length=None, ids=True),
+                "alarmType": Text(),
+                "parcel": Text(max_length=None, ids=True),
+                "serial": Text(max_length=None, ids=True),
+            },
+        ),
+    },
+)
 
 
 def parse_onu(payload) -> ProviderEvent:
@@ -20,21 +44,11 @@ def parse_onu(payload) -> ProviderEvent:
     event, prefix, _ = unwrap(payload, OWN_KEYS)
     event = require_object(event, prefix.rstrip(".") or "body")
     reader = Reader(event, prefix)
-    event_id = reader.text("eventId", required=True, max_length=200, ids=True)
-    event_type = reader.text("type", required=True)
-    onu_id = reader.text("onuId", max_length=50, ids=True)
-    onu_serial = reader.text("onuSerial", max_length=50, ids=True)
-    nms_type = reader.text("nmsType", max_length=50)
-    event_time = reader.timestamp("timestamp")
-    meters = reader.text_list("associatedMeters")
+    values = WIRE.read_fields(reader)
+    event_type, onu_id, meters = values["type"], values["onuId"], values["associatedMeters"]
     if not onu_id and not meters and "associatedMeters" not in reader.errors:
         reader.fail("onuId", "onuId or associatedMeters is required.")
-    location = reader.child("location")
-    if location is not None:
-        location.number("lat", low=-90, high=90)
-        location.number("lng", low=-180, high=180)
-    alarm = reader.child("alarmData")
-    alarm_type = alarm.text("alarmType") if alarm is not None else ""
+    alarm_type = (values["alarmData"] or {}).get("alarmType", "")
     if reader.errors:
         raise PayloadError(reader.errors)
     tier = [("meter_number", number) for number in meters]
@@ -42,16 +56,16 @@ def parse_onu(payload) -> ProviderEvent:
         tier.append(("onu_id", onu_id))
     return ProviderEvent(
         provider="onu",
-        source_event_id=event_id,
-        event_time=event_time,
+        source_event_id=values["eventId"],
+        event_time=values["timestamp"],
         event_type=event_type,
         codes=[("type", event_type), ("alarmType", alarm_type)],
         match_tiers=[tier],
         columns={
             "event_type": event_type,
             "onu_id": onu_id,
-            "onu_serial": onu_serial,
-            "nms_type": nms_type,
+            "onu_serial": values["onuSerial"],
+            "nms_type": values["nmsType"],
             "associated_meters": meters,
         },
         raw_payload=encoded(payload),

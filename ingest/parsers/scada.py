@@ -7,26 +7,55 @@ only makes sure what reaches it is well formed, so a client error is a 400 and n
 from __future__ import annotations
 
 from ingest.parsers.common import PayloadError, Reader, encoded, require_object, unwrap
+from ingest.parsers.fields import COORDINATES, Choice, Number, Object, Text, Timestamp
 
 OWN_KEYS = ("eventType", "substationId", "alarmType")
 MAX_VOLTAGE = 10_000_000  # volts: above any transmission level, so a reading past it is garbage
 # What `deviceType` may name (CONTRACT §10): the kinds whose status SCADA reports (any case).
 DEVICE_TYPES = ("feeder", "recloser", "sectionalizer", "switch", "fuse")
 
+# Lengths keep the composed natural key within source_event_id's 300 characters.
+WIRE = Object(
+    "ScadaEvent",
+    {
+        "eventId": Text(max_length=200, ids=True, help="natural key; not blank when given"),
+        "eventType": Text(
+            help="e.g. MV_AlarmLossOfVoltage; eventType or a legacy alarmType is required"
+        ),
+        "alarmType": Text(max_length=64, ids=True, help="e.g. De-energized"),
+        "substationId": Text(required=True, max_length=50),
+        "feederId": Text(max_length=50, ids=True),
+        "deviceId": Text(
+            max_length=100,
+            ids=True,
+            help="code of the telemetered device the event is about (else the feeder, else the "
+            "substation); its status codes (open, closed, trip, reclose, lockout) set its state; "
+            "not blank when given",
+        ),
+        "deviceType": Choice(
+            DEVICE_TYPES,
+            help="the device's kind (any case); without it deviceId is looked up in every kind; "
+            "only with deviceId",
+        ),
+        "mainStationId": Text(max_length=50, ids=True),
+        "timestamp": Timestamp(),
+        "voltage": Number(low=-MAX_VOLTAGE, high=MAX_VOLTAGE),
+        # Kept as sent: the engine's ingest_normalized_severity is the one list of its words.
+        "severity": Text(
+            max_length=None, ids=True, help="normalized to low, medium, high or critical"
+        ),
+        "reason": Text(max_length=10_000),
+        "coordinates": COORDINATES,
+    },
+)
+# Read values replace what was sent (stripped, deviceType lower case); the others stay as sent,
+# for the engine reads the JSON.
+_CLEANED = ("eventType", "substationId", "alarmType", "feederId", "mainStationId", "eventId")
 
-def _device(reader: Reader, event: dict, clean: dict) -> None:
-    """`deviceId` (a device's code, never blank) and `deviceType` (its kind, kept lower case)."""
-    if "deviceId" in event:
-        clean["deviceId"] = reader.text("deviceId", required=True, max_length=100, ids=True)
-    kind = reader.text("deviceType", max_length=20)
-    if kind:
-        if kind.lower() not in DEVICE_TYPES:
-            reader.fail("deviceType", f"One of {', '.join(DEVICE_TYPES)} (any case).")
-        elif "deviceId" not in event:
-            reader.fail("deviceId", "Required with deviceType.")
-        clean["deviceType"] = kind.lower()
-    elif "deviceType" in event:
-        clean.pop("deviceType")
+
+def _not_blank(reader: Reader, name: str, value: str) -> None:
+    if not value:
+        reader.errors.setdefault(reader.path(name), ["This field may not be blank."])
 
 
 def parse_scada(payload) -> dict:
@@ -35,42 +64,34 @@ def parse_scada(payload) -> dict:
     event, prefix, envelopes = unwrap(payload, OWN_KEYS)
     event = require_object(event, prefix.rstrip(".") or "body")
     reader = Reader(event, prefix)
+    values = WIRE.read_fields(reader)
     clean = dict(event)
-    event_type = reader.text("eventType")
-    if event_type or "eventType" in event:
-        clean["eventType"] = event_type
-    clean["substationId"] = reader.text("substationId", required=True, max_length=50)
-    # Lengths keep the composed natural key within source_event_id's 300 characters.
-    for name, length in (("alarmType", 64), ("feederId", 50), ("mainStationId", 50)):
-        value = reader.text(name, max_length=length, ids=True)
-        if value or name in event:
-            clean[name] = value
+    for name in _CLEANED:
+        if values[name] or name in event:
+            clean[name] = values[name]
+    if event.get("eventId") is not None:
+        _not_blank(reader, "eventId", values["eventId"])
     if (
-        not event_type
-        and not clean.get("alarmType")
+        not values["eventType"]
+        and not values["alarmType"]
         and not reader.errors.get(reader.path("eventType"))
     ):
         reader.fail("eventType", "eventType (or a legacy alarmType) is required.")
-    _device(reader, event, clean)
-    if event.get("eventId") is not None:
-        clean["eventId"] = reader.text("eventId", required=True, max_length=200, ids=True)
-    reader.text("reason", max_length=10_000)
-    if reader.timestamp("timestamp") is not None:
+    if "deviceId" in event:
+        clean["deviceId"] = values["deviceId"]
+        _not_blank(reader, "deviceId", values["deviceId"])
+    if values["deviceType"]:
+        clean["deviceType"] = values["deviceType"]
+        if "deviceId" not in event:
+            reader.fail("deviceId", "Required with deviceType.")
+    elif "deviceType" in event:
+        clean.pop("deviceType")
+    if values["timestamp"] is not None:
         clean["timestamp"] = event["timestamp"].strip()
-    voltage = reader.number("voltage", low=-MAX_VOLTAGE, high=MAX_VOLTAGE)
-    if voltage is not None:
-        clean["voltage"] = voltage
-    # Kept as sent: the engine's ingest_normalized_severity is the one list of severity words.
-    severity = event.get("severity")
-    if severity is not None and (isinstance(severity, bool) or not isinstance(severity, str | int)):
-        reader.fail("severity", "Expected a string such as low, medium, high or critical.")
-    coordinates = reader.child("coordinates")
-    if coordinates is not None:
-        clean["coordinates"] = {
-            **coordinates.data,
-            "lat": coordinates.number("lat", low=-90, high=90),
-            "lng": coordinates.number("lng", low=-180, high=180),
-        }
+    if values["voltage"] is not None:
+        clean["voltage"] = values["voltage"]
+    if values["coordinates"] is not None:
+        clean["coordinates"] = {**event["coordinates"], **values["coordinates"]}
     if reader.errors:
         raise PayloadError(reader.errors)
     if len(envelopes) == 1 and prefix == "event.":

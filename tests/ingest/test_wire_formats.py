@@ -1,11 +1,14 @@
-"""One wire format per feed: what the OpenAPI schema calls required is what the parser refuses
-without; severity words live in one place (the engine's ingest_normalized_severity) and the raw
-row keeps the feed's own word; `processed_at` means the same for every feed (NULL while an event
-waits unmatched, set once the engine has applied or ignored it)."""
+"""One wire format per feed, declared once (ingest/parsers/fields.py) and read by both the
+parser and the OpenAPI schema: what the schema calls required is what the parser refuses
+without, its limits are the parser's. Severity words live in one place (the engine's
+ingest_normalized_severity) and the raw row keeps the feed's own word; `processed_at` means the
+same for every feed (NULL while an event waits unmatched, set once the engine has processed,
+ignored or found it stale)."""
 
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -20,11 +23,17 @@ from ingest.api.serializers import (
 from ingest.models import CallCenterTicket, KaifaEvent, OnuEvent, ScadaEvent
 from ingest.parsers import (
     PayloadError,
+    call_center,
+    kaifa,
+    onu,
     parse_call_center,
     parse_kaifa_json,
     parse_onu,
     parse_scada,
+    scada,
 )
+from ingest.parsers.fields import Object, Ref, Text
+from outages.models import Severity
 from tests.conftest import load_fixture
 from tests.ingest.conftest import post
 
@@ -115,6 +124,11 @@ def test_the_schema_requires_what_the_parser_requires(feed):
     assert disagreements == [], f"schema and parser disagree on {disagreements}"
 
 
+# The words ingest_normalized_severity knows (its one list), and one it does not.
+WORDS = ["critical", "emergency", "fatal", "high", "major", "severe", "low", "minor", "info"]
+WORDS += ["warning", "medium", "unheard-of"]
+
+
 def test_scada_severity_words_have_one_home_and_the_raw_row_keeps_the_feeds_word(
     grid, ingest_client
 ):
@@ -138,48 +152,94 @@ def test_scada_severity_words_have_one_home_and_the_raw_row_keeps_the_feeds_word
             "whatever": "medium",
             None: "medium",
         }
+        # Every word the engine can make is an outage's severity (outages.models.Severity).
+        cursor.execute("SELECT ingest_normalized_severity(w) FROM unnest(%s::text[]) w", [WORDS])
+        assert {word for (word,) in cursor.fetchall()} == set(Severity.values)
 
 
-UNMATCHED = {
+def _stamped(feed: str, payload: dict, at: str) -> dict:
+    payload = copy.deepcopy(payload)
+    if feed == "kaifa":
+        payload["payload"]["created_date_time"] = at
+    else:
+        payload["timestamp"] = at
+    return payload
+
+
+def _ago(**delta) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+SCADA = load_fixture("providers/scada_loss_of_voltage.json")
+ONU = load_fixture("providers/onu_last_gasp.json")
+KAIFA = load_fixture("providers/kaifa_power_outage.json")
+TICKET = load_fixture("providers/callcenter_ticket_plain.json")
+
+
+def _kaifa(event_id: str, **payload) -> dict:
+    return {**KAIFA, "payload": {**KAIFA["payload"], "event_id": event_id, **payload}}
+
+
+# Per feed: an event of a device or meter the registry does not know, one whose code says
+# nothing of supply (a call has no code: it is always a report), and a re-keyed copy of the
+# fixture for the stale case.
+VARIANTS = {
     "scada": (
-        ScadaEvent,
-        {**load_fixture("providers/scada_loss_of_voltage.json"), "feederId": "FD404"},
+        {**SCADA, "feederId": "FD404"},
+        {**SCADA, "eventType": "MV_AlarmDoorOpen", "alarmType": "door"},
+        {**SCADA, "eventId": "scada-late"},
     ),
     "onu": (
-        OnuEvent,
-        {
-            **load_fixture("providers/onu_last_gasp.json"),
-            **{"eventId": "onu-404", "onuId": "404", "associatedMeters": ["M404"]},
-        },
+        {**ONU, "eventId": "onu-404", "onuId": "404", "associatedMeters": ["M404"]},
+        {**ONU, "eventId": "onu-door", "type": "ONU_DoorOpen", "alarmData": {}},
+        {**ONU, "eventId": "onu-late"},
+    ),
+    "kaifa": (
+        _kaifa("unknown", assets={"ns2:mRID": "KFM-404"}, usage_point={"ns2:mRID": "UP-404"}),
+        _kaifa("tamper", event_type={"@ref": "TamperDetected"}),
+        _kaifa("late"),
     ),
     "call_center": (
-        CallCenterTicket,
-        {
-            **load_fixture("providers/callcenter_ticket_plain.json"),
-            **{"ticketId": "TC-404", "customer": {"meterNumber": "M404"}},
-        },
+        {**TICKET, "ticketId": "TC-404", "customer": {"meterNumber": "M404"}},
+        None,
+        {**TICKET, "ticketId": "TC-late"},
     ),
+}
+MODELS = {
+    "scada": ScadaEvent,
+    "onu": OnuEvent,
+    "kaifa": KaifaEvent,
+    "call_center": CallCenterTicket,
 }
 
 
-@pytest.mark.parametrize("feed", UNMATCHED)
-def test_processed_at_is_null_while_unmatched_and_set_once_applied(grid, ingest_client, feed):
-    model, unknown = UNMATCHED[feed]
-    answer = post(ingest_client, feed, unknown).json()
-    assert answer["status"] == "unmatched", answer
+def _status(answer: dict) -> str:
+    return answer["events"][0]["status"] if "events" in answer else answer["status"]
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_processed_at_is_null_while_unmatched_and_set_for_every_outcome(grid, ingest_client, feed):
+    """For every feed alike: NULL while an event waits unmatched (a replay may still apply it),
+    the time the engine decided once it is processed, ignored or stale."""
+    unknown, ignored, late = VARIANTS[feed]
     _, _, fixture = FEEDS[feed]
-    assert post(ingest_client, feed, load_fixture(fixture)).json()["status"] == "processed"
-    rows = dict(model.objects.values_list("processing_status", "processed_at"))
-    assert rows["unmatched"] is None
-    assert rows["processed"] is not None
-
-
-def test_a_kaifa_event_for_an_unknown_meter_waits_unprocessed(grid, ingest_client):
-    payload = load_fixture("providers/kaifa_power_outage.json")
-    payload["payload"]["assets"] = {"ns2:mRID": "KFM-404"}
-    payload["payload"]["usage_point"] = {"ns2:mRID": "UP-404"}
-    assert post(ingest_client, "kaifa", payload).json()["events"][0]["status"] == "unmatched"
-    assert KaifaEvent.objects.get().processed_at is None
+    sent = [(unknown, "unmatched"), (load_fixture(fixture), "processed")]
+    if ignored is not None:
+        sent.append((ignored, "ignored"))
+    # An event a month behind the newest applied one is stale (CONTRACT §12).
+    sent.append((ONU | {"eventId": "frontier", "timestamp": _ago(minutes=1)}, None))
+    sent.append((_stamped(feed, late, _ago(days=30)), "stale"))
+    for payload, status in sent:
+        answer = post(ingest_client, "onu" if status is None else feed, payload).json()
+        assert status is None or _status(answer) == status, answer
+    rows = dict(
+        MODELS[feed].objects.exclude(source_event_id="frontier")
+        .values_list("processing_status", "processed_at")
+    )  # fmt: skip
+    assert set(rows) == {status for _, status in sent if status}
+    assert {status: moment is not None for status, moment in rows.items()} == {
+        status: status != "unmatched" for status in rows
+    }
 
 
 @pytest.mark.parametrize("feed", FEEDS)
@@ -197,3 +257,59 @@ def test_the_schema_limits_strings_where_the_parser_does(feed):
         if limit and name not in refused_fields(parse, replaced(payload, path, "x" * (limit + 1))):
             disagreements.append(f"{name}: {limit + 1} accepted")
     assert disagreements == [], disagreements
+
+
+WIRES = {"scada": scada.WIRE, "onu": onu.WIRE, "kaifa": kaifa.WIRE, "call_center": call_center.WIRE}
+
+
+def declared(obj: Object, path: tuple = ()):
+    """(path, declaration) of every field a wire format declares, nested ones too."""
+    for name, spec in obj.fields.items():
+        if isinstance(spec, Object):
+            yield from declared(spec, (*path, name))
+        else:
+            yield (*path, name), spec
+
+
+def put(payload: dict, path: tuple, value) -> dict:
+    """The payload with `value` at `path`, objects made on the way (a prefixed key kept)."""
+    payload = copy.deepcopy(payload)
+    holder = payload
+    for key in path[:-1]:
+        holder = holder.setdefault(_key(holder, key) or key, {})
+    holder[_key(holder, path[-1]) or path[-1]] = value
+    return payload
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_every_declared_field_is_read_as_declared(feed):
+    """Each field the format declares, the fixture's or not: a string at its limit is taken, one
+    past it refused naming the field, an unbounded one takes 10,000 characters (required ones
+    are all in the fixtures, and held to the schema by the first test)."""
+    _, parse, fixture = FEEDS[feed]
+    payload = load_fixture(fixture)
+    disagreements = []
+    for path, spec in declared(WIRES[feed]):
+        name = ".".join(path)
+        if isinstance(spec, Text | Ref):
+            wrap = (lambda text: {"@ref": text}) if isinstance(spec, Ref) else (lambda text: text)
+            named = f"{name}.@ref" if isinstance(spec, Ref) else name
+            longest = spec.max_length or 10_000
+            if named in refused_fields(parse, put(payload, path, wrap("x" * longest))):
+                disagreements.append(f"{named}: {longest} refused")
+            past = spec.max_length and put(payload, path, wrap("x" * (spec.max_length + 1)))
+            if past and named not in refused_fields(parse, past):
+                disagreements.append(f"{named}: {spec.max_length + 1} accepted")
+    assert disagreements == [], disagreements
+
+
+@pytest.mark.django_db
+def test_the_served_schema_is_the_parsers_declarations(api_client):
+    components = api_client.get("/api/schema/", {"format": "json"}).json()["components"]
+    for wire in WIRES.values():
+        schema = components["schemas"][wire.name]
+        assert list(schema["properties"]) == list(wire.fields)
+        assert set(schema.get("required", [])) == {n for n, f in wire.fields.items() if f.required}
+        for name, spec in wire.fields.items():
+            if isinstance(spec, Text):
+                assert schema["properties"][name].get("maxLength") == spec.max_length, name
