@@ -5,14 +5,18 @@ telemetered; DP002) ··· tie T1 (telemetered, normally open) ··· FD003 (SS0
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from ingest.models import ScadaEvent, VocabularyTerm
 from meters.models import Meter, MeterStatusEvent
 from outages.models import ACTIVE_STATUSES, Outage
+from tests.conftest import devices_grid_dir
 from tests.ingest.conftest import post, row_counts
 from tests.outages.engine_helpers import at
+from topology.grid import import_grid
 from topology.models import Device, Feeder, SwitchingOperation
 
 
@@ -336,3 +340,71 @@ def test_the_status_vocabulary_is_data_stewards_edit(feed):
     assert post(feed, "scada", status("rcl_open", "R1", at(0))).json()["status"] == "processed"
     assert state("R1") == "open"
     assert VocabularyTerm.objects.filter(evidence__in=["open", "closed"], code="TRIP").count() == 2
+
+
+def test_a_code_several_kinds_share_needs_device_type(feed):
+    Device.objects.filter(code="T1").update(code="FD003")  # a switch coded like a feeder
+    shared = post(feed, "scada", status("OPEN", "FD003", at(0), kind=None)).json()
+
+    assert shared["status"] == "unmatched"
+    assert shared["note"] == "deviceId FD003 names devices of several kinds: send deviceType."
+    named = post(feed, "scada", status("OPEN", "FD003", at(1), kind="feeder")).json()
+    assert named["status"] == "processed" and power("DP005") == {"off"}
+
+
+def test_a_stale_status_changes_nothing(feed):
+    # The frontier moves two days on (a loss of voltage elsewhere); a status dated T0 is stale.
+    post(
+        feed,
+        "scada",
+        {**status("MV_AlarmLossOfVoltage", None, at(minutes=2880), kind=None), "feederId": "FD002"},
+    )
+    stale = post(feed, "scada", status("TRIP", "R1", at(0))).json()
+
+    assert stale["status"] == "stale"
+    assert state("R1") == "closed" and SwitchingOperation.objects.count() == 0
+
+
+class HeldDevice:
+    """Another connection holding recloser R1's row (an operation on it mid-way)."""
+
+    def __init__(self):
+        self.taken, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                Device.objects.select_for_update().get(code="R1")
+                self.taken.set()
+                self.release.wait(30)
+        finally:
+            connections.close_all()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.taken.wait(30)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_of_a_busy_device_is_503_and_stored_only_when_sent_again(
+    reference_data, tmp_path, token_client
+):
+    import_grid(devices_grid_dir(tmp_path))
+    Meter.objects.update(power_status="on")
+    feed = token_client("ingest:scada")
+    before = row_counts()
+    with HeldDevice():
+        busy = post(feed, "scada", status("TRIP", "R1", at(0)))
+        batch = post(feed, "scada", {"events": [status("TRIP", "R1", at(0))]}, batch=True)
+
+    assert (busy.status_code, busy.json()["code"], busy["Retry-After"]) == (503, "device_busy", "5")
+    assert batch.status_code == 503
+    assert row_counts() == before and state("R1") == "closed"
+    again = post(feed, "scada", status("TRIP", "R1", at(0)))
+    assert again.status_code == 201 and state("R1") == "open"

@@ -1,7 +1,9 @@
-"""SCADA statuses on the synthetic grid with devices (oms.storm.generate_grid(devices=True)):
-each feeder's head switch SW → recloser RC (telemetered) → sectionalizer SC, fuses on laterals,
-a normally-open tie TI (telemetered) from SC to the next feeder's SC. A lockout of RC-FD001,
-a back-feed through TI-FD001 from FD002, and the reclose after the tie opened again."""
+"""SCADA statuses on generated and real networks. The synthetic grid with devices
+(oms.storm.generate_grid(devices=True)): each feeder's head switch SW → recloser RC
+(telemetered) → sectionalizer SC, fuses on laterals, a normally-open tie TI (telemetered) from
+SC to the next feeder's SC; a lockout of RC-FD001, a back-feed through TI-FD001 from FD002, and
+the reclose after the tie opened again. IEEE 123 (imported with import_feeder): its switches are
+not telemetered until a steward says so; its feeder breaker trips."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from meters.models import Meter
 from oms.storm import generate_grid
 from outages.models import Outage
+from tests.conftest import missing
 from tests.ingest.conftest import post
 from topology.grid import import_grid
 from topology.models import Device
@@ -85,3 +88,44 @@ def test_lockout_back_feed_and_reclose_on_the_synthetic_grid(db, tmp_path, token
         ("TI-FD001", "closed", "scada"),
         ("RC-FD001", "open", "scada"),
     ]
+
+
+def test_on_ieee123_a_breaker_trip_and_a_switch_once_telemetered(db, token_client):
+    from tests.topology.test_import_feeder import FEEDERS, import_model
+
+    if not FEEDERS.is_dir():
+        missing(f"the feeder fixtures are not at {FEEDERS} (OMS_FEEDER_FIXTURES)")
+    import_model("ieee123")
+    Meter.objects.update(power_status="on")
+    reader, feed = token_client("read", "operate"), token_client("ingest:scada")
+    (breaker,) = reader.get("/api/devices/", {"kind": "feeder"}).json()["results"]
+    substation = breaker["substation"]
+
+    def scada(code, device, kind, seconds):
+        return post(
+            feed, "scada", {**event(code, device, kind, seconds), "substationId": substation}
+        )
+
+    # The switches of the model are not telemetered: a status of one waits, unmatched.
+    switch = next(
+        row
+        for row in reader.get("/api/devices/", {"kind": "switch", "state": "closed"}).json()[
+            "results"
+        ]
+        if row["meters_downstream"] > 0
+    )
+    assert switch["telemetered"] is False
+    waiting = scada("OPEN", switch["code"].upper(), "switch", 0).json()
+    assert waiting["status"] == "unmatched" and "not telemetered" in waiting["note"]
+
+    Device.objects.filter(kind="switch", code=switch["code"]).update(telemetered=True)
+    report = reader.post("/api/unmatched/replay/", {"provider": "scada"}, format="json").json()
+    assert report["processed"] == 1
+    assert len(off()) == switch["meters_downstream"]
+
+    trip = scada("BREAKER_OPEN", breaker["code"].upper(), "feeder", 60).json()
+    assert trip["status"] == "processed" and trip["device"]["code"] == breaker["code"]
+    assert len(off()) == Meter.objects.count()
+    assert Outage.objects.get(event_id=trip["outage_event_id"]).scope == "feeder"
+    detail = reader.get(f"/api/devices/feeder/{breaker['code']}/").json()
+    assert (detail["state"], detail["energized"]) == ("open", False)
