@@ -196,6 +196,7 @@ class VocabularyTerm(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(evidence__in=DEVICE_STATUS) | models.Q(provider="scada"),
                 name="vocabulary_device_status_scada",
+                violation_error_message="Only SCADA reports device statuses (open, closed).",
             ),
         ]
 

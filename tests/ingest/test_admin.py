@@ -39,3 +39,19 @@ def test_vocabulary_term_added_in_admin(steward):
 
     assert response.status_code == 302
     assert VocabularyTerm.objects.filter(code="ONU_DyingGasp", evidence="off").exists()
+
+
+def test_device_status_terms_are_scadas_only(steward):
+    url = reverse("admin:ingest_vocabularyterm_add")
+    refused = steward.post(
+        url, {"provider": "onu", "field": "type", "code": "ONU_Open", "evidence": "open"}
+    )
+    assert refused.status_code == 200  # the form again, with the error; nothing stored
+    assert b"Only SCADA reports device statuses" in refused.content
+    assert not VocabularyTerm.objects.filter(code="ONU_Open").exists()
+
+    added = steward.post(
+        url, {"provider": "scada", "field": "eventType", "code": "RCL_LOCKOUT", "evidence": "open"}
+    )
+    assert added.status_code == 302
+    assert VocabularyTerm.objects.filter(code="RCL_LOCKOUT", evidence="open").exists()

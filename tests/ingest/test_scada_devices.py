@@ -408,3 +408,17 @@ def test_a_status_of_a_busy_device_is_503_and_stored_only_when_sent_again(
     assert row_counts() == before and state("R1") == "closed"
     again = post(feed, "scada", status("TRIP", "R1", at(0)))
     assert again.status_code == 201 and state("R1") == "open"
+
+
+def test_a_reclosing_sequence_to_lockout_is_two_momentary_and_one_sustained_outage(feed):
+    shots = [("TRIP", 0), ("RECLOSE", 2), ("TRIP", 5), ("RECLOSE", 8), ("TRIP", 12)]
+    shots += [("LOCKOUT", 12.5)]
+    for code, seconds in shots:
+        assert post(feed, "scada", status(code, "R1", at(seconds))).status_code == 201
+
+    outages = list(Outage.objects.order_by("id").values_list("status", "event_type"))
+    assert outages[:2] == [("restored", "momentary"), ("restored", "momentary")]
+    assert outages[2][0] in ACTIVE_STATUSES and outages[2][1] == "outage"
+    assert len(outages) == 3
+    assert state("R1") == "open" and power("DP001") == {"off"}
+    assert SwitchingOperation.objects.filter(source="scada").count() == 5
