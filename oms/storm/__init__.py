@@ -15,6 +15,11 @@ below; each module owns one concern:
 - `feeds`: the payload each provider really sends for an emission.
 - `posting`: `batches`/`post_storm` cut the arrival-ordered stream into per-provider ingest
   batches and send them (HTTP or any transport), timing them.
+- `tree`: `NetworkView.from_db()` — the network as operated (sections, devices, DPs on sections)
+  after an import; `operated` plays happenings on it (two layers: switching and protection).
+- `scenario`: `build_network_storm` — faults at every device kind, nested, momentary operations,
+  isolation and back-feed (`switching`); `noise`: `Noise` and the feeds' noise; `truth`: the
+  ground truth from the network as operated at each moment.
 - `evaluation`: `evaluate` compares what the engine settled on with the ground truth.
 - `report`: `summary`, `shortfalls` and `format_report`: its figures, the targets missed, the
   table.
@@ -32,15 +37,19 @@ from oms.storm.faults import MOMENTARY, NESTED, SUSTAINED, Emission, Fault, Stor
 from oms.storm.feeds import RENDERERS
 from oms.storm.grid import GRID_FILES, GridSummary, generate_grid
 from oms.storm.network import GridMeter, GridView
+from oms.storm.noise import Noise
 from oms.storm.posting import (
     Batch,
     PostResult,
     batches,
+    endpoint,
     http_sender,
     post_storm,
     reset_event_state,
 )
 from oms.storm.report import format_report, noise_figures, shortfalls, summary
+from oms.storm.scenario import build_network_storm
+from oms.storm.tree import NetDevice, NetworkView
 
 __all__ = [
     "GRID_FILES",
@@ -55,12 +64,17 @@ __all__ = [
     "GridMeter",
     "GridSummary",
     "GridView",
+    "NetDevice",
+    "NetworkView",
+    "Noise",
     "OutageWatcher",
     "PostResult",
     "Quality",
     "Storm",
     "batches",
+    "build_network_storm",
     "build_storm",
+    "endpoint",
     "evaluate",
     "fetch_outages",
     "format_report",

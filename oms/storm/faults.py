@@ -21,8 +21,8 @@ class Fault:
 
     index: int
     kind: str  # sustained | momentary | nested
-    scope: str  # feeder | dp | meter
-    device: str
+    scope: str  # the device's kind: substation | feeder | recloser | … | fuse | dp | meter
+    device: str  # its code
     feeder: str
     substation: str
     start: float  # seconds after the storm's start
@@ -30,6 +30,11 @@ class Fault:
     meters: list[str]
     customers: int
     parent: int | None = None  # for a nested fault, the fault whose restoration left it out
+    # Network storms (oms.storm.scenario): when each of `meters` got supply back (None: still out
+    # at the end), e.g. back-fed meters at the tie's close; whether the device is telemetered.
+    restored: dict[str, float | None] = field(default_factory=dict)
+    telemetered: bool = False
+    already_out: set[str] = field(default_factory=set)  # of `meters`, out before it started
 
     def key(self) -> tuple[str, str]:
         return (self.scope, self.device)
@@ -41,9 +46,11 @@ class Emission:
 
     arrival: float  # seconds after the storm's start
     seq: int
-    provider: str  # scada | onu | kaifa | call_center
-    kind: str  # lov | energized | lg | pu | ticket
-    ref: object  # feeder code, ONU id, GridMeter
+    provider: str  # scada | onu | kaifa | call_center | operate
+    # lov | energized | lg | pu | ticket; SCADA device status TRIP | RECLOSE | LOCKOUT | CLOSE;
+    # operate: open | close
+    kind: str
+    ref: object  # feeder code, NetDevice, ("substation", code), ONU id, GridMeter
     event_time: float
     event_id: str
     fault: int  # index into Storm.faults, -1 for none
@@ -63,6 +70,13 @@ class Storm:
     onus: dict[str, list[str]] = field(default_factory=dict)  # ONU id -> its meters
     meter_info: dict[str, GridMeter] = field(default_factory=dict)
     envelope_share: float = 0.3
+    # Network storms: operations in time order (t, device kind, code, action, source, fault),
+    # source 'protection' (trip, reclose, lockout) or 'operator'; noise figures; notes on cases
+    # the network cannot have (e.g. no sectionalizer) or operations that could not be made.
+    switching: list[tuple[float, str, str, str, str, int]] = field(default_factory=list)
+    noise: dict[str, int] = field(default_factory=dict)
+    spurious: set[str] = field(default_factory=set)  # meters that gasped while fed
+    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by = Counter(f"{e.provider}:{e.kind}" for e in self.emissions)

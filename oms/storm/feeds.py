@@ -36,22 +36,41 @@ def _enveloped(storm: Storm, e: Emission) -> bool:
     return e.variant < storm.envelope_share * 1000
 
 
+def _scada_place(storm: Storm, ref) -> tuple[dict, float | None, float | None]:
+    """The SCADA fields naming what an event is about: a feeder (its code), a substation
+    (`("substation", code)`) or a telemetered device (a NetDevice: deviceId and deviceType)."""
+    if isinstance(ref, str):
+        substation, lat, lng = storm.grid.feeders[ref]
+        return {"substationId": substation, "feederId": ref}, lat, lng
+    if isinstance(ref, tuple):
+        lat, lng = storm.grid.substations[ref[1]]
+        return {"substationId": ref[1]}, lat, lng
+    feeder = storm.grid.device_feeder(ref)
+    substation, lat, lng = storm.grid.feeders[feeder] if feeder else ("", None, None)
+    place = {"substationId": substation, "feederId": feeder}
+    if ref.kind != "feeder":
+        place.update(deviceId=ref.code, deviceType=ref.kind)
+    return place, ref.lat if ref.lat is not None else lat, ref.lng if ref.lng is not None else lng
+
+
 def _render_scada(storm: Storm, e: Emission) -> dict:
-    feeder = e.ref
-    substation, lat, lng = storm.grid.feeders[feeder]
+    place, lat, lng = _scada_place(storm, e.ref)
+    status = e.kind not in ("lov", "energized")
     lov = e.kind == "lov"
     event = {
-        "eventType": "MV_AlarmLossOfVoltage" if lov else "MV_AlarmRestoration",
-        "substationId": substation,
-        "feederId": feeder,
+        "eventType": "MV_DeviceStatus" if status else
+        ("MV_AlarmLossOfVoltage" if lov else "MV_AlarmRestoration"),
+        **place,
         "mainStationId": "82001",
-        "alarmType": "De-energized" if lov else "Energized",
+        "alarmType": e.kind if status else ("De-energized" if lov else "Energized"),
         "timestamp": storm.timestamp(e.event_time),
-        "voltage": 0 if lov else 11000,
+        "voltage": 0 if lov or e.kind in ("TRIP", "LOCKOUT", "OPEN") else 11000,
         "severity": ("Critical", "High", "Medium")[e.variant % 3],
         "reason": SCADA_REASONS[e.variant % len(SCADA_REASONS)],
         "coordinates": {"lat": round(lat or AMMAN[0], 4), "lng": round(lng or AMMAN[1], 4)},
-    }
+    }  # fmt: skip
+    if not isinstance(e.ref, str):  # device and substation events carry their own id
+        event["eventId"] = f"scada_{_ms(storm, e.event_time)}_{e.event_id}"
     if not _enveloped(storm, e):
         return event
     return {
@@ -177,9 +196,15 @@ def _render_call(storm: Storm, e: Emission) -> dict:
     }
 
 
+def _render_operate(storm: Storm, e: Emission) -> dict:
+    """The body of `POST /api/devices/<kind>/<code>/operate/` (posting.py sends it there)."""
+    return {"action": e.kind, "note": f"storm restoration switching ({e.event_id})"}
+
+
 RENDERERS: dict[str, Callable[[Storm, Emission], dict]] = {
     "scada": _render_scada,
     "onu": _render_onu,
     "kaifa": _render_kaifa,
     "call_center": _render_call,
+    "operate": _render_operate,
 }

@@ -25,6 +25,14 @@ class Batch:
     first_arrival: float
 
 
+def endpoint(provider: str) -> str:
+    """The path a batch goes to: `/api/ingest/<provider>/batch/`, or for an operation
+    (provider `operate/<kind>/<code>`) `/api/devices/<kind>/<code>/operate/`."""
+    if provider.startswith("operate/"):
+        return f"/api/devices/{provider.removeprefix('operate/')}/operate/"
+    return f"/api/ingest/{provider}/batch/"
+
+
 def batches(
     storm: Storm,
     batch_size: int = 2000,
@@ -35,7 +43,9 @@ def batches(
 
     A provider's batch closes at `batch_size` events or `max_bytes`, and every open batch closes
     once the stream has moved `window` seconds (storm time) past the oldest message waiting, so
-    providers stay in step: a SCADA trip is not held back behind an hour of last gasps.
+    providers stay in step: a SCADA trip is not held back behind an hour of last gasps. An
+    operation (provider `operate`) closes every open batch and goes alone, as
+    `operate/<kind>/<code>` (see `endpoint`).
     """
     batch_size = min(batch_size, MAX_BATCH)
     open_: dict[str, list] = {}  # provider -> [parts, size, faults, first_arrival]
@@ -47,6 +57,13 @@ def batches(
 
     oldest = math.inf
     for e in storm.emissions:
+        if e.provider == "operate":
+            for provider in sorted(open_, key=lambda p: open_[p][3]):
+                yield close(provider)
+            oldest = math.inf
+            body = json.dumps(storm.render(e)).encode()
+            yield Batch(f"operate/{e.ref.kind}/{e.ref.code}", body, 1, set(), e.arrival)
+            continue
         if e.arrival - oldest > window:
             for provider in sorted(open_, key=lambda p: open_[p][3]):
                 yield close(provider)
@@ -68,7 +85,8 @@ def batches(
         yield close(provider)
 
 
-Sender = Callable[[str, bytes], tuple[int, dict, dict]]  # (provider, body) -> status, json, headers
+# (provider, body) -> status, json, headers; the path for a provider is `endpoint(provider)`
+Sender = Callable[[str, bytes], tuple[int, dict, dict]]
 
 
 def reset_event_state() -> None:
@@ -109,9 +127,7 @@ def http_sender(base_url: str, token: str, timeout: float = 300.0) -> Sender:
             )
             conn = local.conn = cls(parts.hostname, parts.port, timeout=timeout)
         try:
-            conn.request(
-                "POST", f"{parts.path.rstrip('/')}/api/ingest/{provider}/batch/", body, headers
-            )
+            conn.request("POST", f"{parts.path.rstrip('/')}{endpoint(provider)}", body, headers)
             response = conn.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException):
@@ -143,6 +159,7 @@ class PostResult:
     started_at: float = 0.0
 
     aborted: bool = False  # stopped after `abort_after` failed batches in a row
+    operations: list = field(default_factory=list)  # (operate/<kind>/<code>, status, body)
 
     @property
     def rate(self) -> float:
@@ -201,6 +218,11 @@ def post_storm(
                     continue
                 break
             acked = time.perf_counter()
+            if batch.provider.startswith("operate/"):
+                with lock:
+                    result.operations.append((batch.provider, status, payload))
+                work.task_done()
+                continue
             with lock:
                 result.latencies.append(took)
                 result.batches += 1
@@ -219,6 +241,7 @@ def post_storm(
                     failed_in_row[0] += 1
                     if failed_in_row[0] >= abort_after:
                         result.aborted = True
+            work.task_done()
 
     if concurrency <= 1:  # in the calling thread: its database connection, its transaction
         for batch in planned:
@@ -237,6 +260,11 @@ def post_storm(
     for batch in planned:
         if result.aborted:
             break
+        if batch.provider.startswith("operate/"):
+            work.join()  # every earlier batch answered before the operation, the rest after it
+            work.put(batch)
+            work.join()
+            continue
         work.put(batch)
         sent += batch.count
         now = time.perf_counter()

@@ -1,0 +1,93 @@
+"""Switching during restoration, planned on a storm's network (oms.storm.scenario's Plan):
+isolating a faulted section and back-feeding what lies beyond it through a normally-open tie.
+The operations are emitted as `operate` messages (POST /api/devices/<kind>/<code>/operate/)."""
+
+from __future__ import annotations
+
+from oms.storm.faults import NESTED, SUSTAINED, Fault
+from oms.storm.tree import NetDevice
+
+
+def ties_onto(plan, side: set[int], away: set[int]) -> list[NetDevice]:
+    """Normally-open ties with one end in `side` and the other fed, outside `away`."""
+    out = []
+    for tie in plan.net.of_kind("switch"):
+        if tie.state != "open" or tie.key in plan.used or tie.a == tie.b:
+            continue
+        ends = {tie.a, tie.b}
+        far = ends - side
+        if len(far) == 1 and all(x in plan.normal.feeder and x not in away for x in far):
+            out.append(tie)
+    return out
+
+
+def isolation(plan, t0: float) -> Fault | None:
+    """A fault on the section just below a closed switch Z: the protective device P above
+    it locks out; operators open Z and a switch C below it (isolating Z's section), P is
+    closed again, a tie back-feeds what lies below C; after the repair Z is closed. The
+    truth: P's fault (until P closes) and a nested fault at Z (its section, until Z closes).
+    """
+    operable = plan.net.of_kind("switch") + plan.net.of_kind("sectionalizer")
+    options = []
+    for z in operable:
+        if z.state != "closed" or z.key in plan.used or plan.normal.via.get(z.b) is not z:
+            continue
+        p = plan.upstream(z)
+        if p is None or p.key in plan.used:
+            continue
+        below_z = set(plan.normal.below(z))
+        for c in operable:
+            if c is z or c.state != "closed" or c.key in plan.used or c.b not in below_z:
+                continue
+            below_c = set(plan.normal.below(c))
+            if not below_c or c.a in below_c:
+                continue
+            between = below_z - below_c
+            if not any(plan.dp_counts.get(dp) for dp in plan.net.dps_on(between)):
+                continue
+            for tie in ties_onto(plan, below_c, below_z):
+                options.append((z, c, p, tie))
+    if not options:
+        return None
+    z, c, p, tie = plan.rng.choice(options)
+    plan.used.update({z.key, c.key, p.key, tie.key})
+    t_iso = t0 + plan.rng.uniform(5, 20) * 60 * plan.scale
+    t_c = t_iso + plan.rng.uniform(10, 60)
+    t_p = t_c + plan.rng.uniform(30, 120)
+    t_tie = t_p + plan.rng.uniform(30, 120)
+    t1 = t_tie + plan.duration()
+    f = plan.fault(SUSTAINED, p, t0, t_p)
+    plan.trip_to_lockout(p, t0, f)
+    child = plan.fault(NESTED, z, t_iso, t1, parent=f.index)
+    plan.minus[child.index] = c
+    for t, action, device, fault in (
+        (t_iso, "open", z, child.index), (t_c, "open", c, child.index),
+        (t_tie, "close", tie, f.index), (t1, "close", z, child.index),
+    ):  # fmt: skip
+        plan.at(t, action, device, fault)
+        plan.out.operate(device, action, t, fault)
+    plan.repair(p, t_p, f)
+    return f
+
+
+def backfeed(plan, parent: Fault) -> bool:
+    """Open a closed switch below the fault and close a tie onto the switch's side."""
+    d = plan.targets[parent.index]
+    zone = set(plan.normal.below(d))
+    for s in plan.net.of_kind("switch") + plan.net.of_kind("sectionalizer"):
+        if s.state != "closed" or not (s.a in zone and s.b in zone) or s.key in plan.used:
+            continue
+        side = set(plan.normal.below(s))
+        if not any(plan.dp_counts.get(dp) for dp in plan.net.dps_on(side)):
+            continue
+        for tie in ties_onto(plan, side, zone):
+            t_open = parent.start + plan.rng.uniform(5, 20) * 60 * plan.scale
+            t_close = t_open + plan.rng.uniform(30, 120)
+            if parent.end is not None and t_close + 60 > parent.end:
+                continue
+            plan.used.update({s.key, tie.key})
+            for t, action, device in ((t_open, "open", s), (t_close, "close", tie)):
+                plan.at(t, action, device, parent.index)
+                plan.out.operate(device, action, t, parent.index)
+            return True
+    return False
