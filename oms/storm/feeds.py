@@ -198,7 +198,11 @@ def _render_call(storm: Storm, e: Emission) -> dict:
 
 def _render_operate(storm: Storm, e: Emission) -> dict:
     """The body of `POST /api/devices/<kind>/<code>/operate/` (posting.py sends it there)."""
-    return {"action": e.kind, "note": f"storm restoration switching ({e.event_id})"}
+    return {
+        "action": e.kind,
+        "note": f"storm restoration switching ({e.event_id})",
+        "operated_at": storm.timestamp(e.event_time),  # the field's time, not the post's
+    }
 
 
 RENDERERS: dict[str, Callable[[Storm, Emission], dict]] = {

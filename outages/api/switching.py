@@ -4,6 +4,11 @@ The operation is `outages.actions.operate_device` (the network's side is topolog
 views only parse, call it and answer.
 """
 
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
@@ -13,6 +18,8 @@ from oms.pagination import StandardPagination
 from outages import actions
 from topology.actions import DeviceNotFound, SwitchingRefused
 from topology.models import SwitchingOperation
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class SwitchingOperationSerializer(serializers.ModelSerializer):
@@ -37,6 +44,27 @@ class SwitchingOperationSerializer(serializers.ModelSerializer):
 class OperateSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["open", "close"])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    operated_at = serializers.DateTimeField(
+        required=False,
+        help_text="When it was operated in the field (ISO 8601 with its zone; default now): an "
+        "operation reported after the fact is evidence of its own time, held to the event-time "
+        "window (at most max_clock_skew_minutes ahead, not before 2000).",
+    )
+
+    def validate_operated_at(self, value):
+        raw = str(self.initial_data.get("operated_at", ""))
+        if parse_datetime(raw) is not None and parse_datetime(raw).tzinfo is None:
+            raise serializers.ValidationError("A time zone is required (e.g. Z or +03:00).")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT outages_rule('max_clock_skew_minutes', 5)")
+            skew = float(cursor.fetchone()[0])
+        if value > timezone.now() + timedelta(minutes=skew):
+            raise serializers.ValidationError(
+                f"More than {skew:g} minutes ahead of the server's clock (max_clock_skew_minutes)."
+            )
+        if value < EARLIEST:
+            raise serializers.ValidationError("Before 2000-01-01.")
+        return value
 
 
 class DeviceOperateView(APIView):
@@ -54,8 +82,13 @@ class DeviceOperateView(APIView):
         payload = OperateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
+            data = dict(payload.validated_data)
             switching = actions.operate_device(
-                kind=kind, code=code, user=request.user, **payload.validated_data
+                kind=kind,
+                code=code,
+                user=request.user,
+                event_time=data.pop("operated_at", None),
+                **data,
             )
         except DeviceNotFound as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
