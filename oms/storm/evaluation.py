@@ -2,8 +2,10 @@
 figures and their table are in oms.storm.report.
 
 Every truth fault counts. A sustained (or nested) fault is found when an outage that is not
-momentary stands at its device — the same kind and code — and overlaps it in time; every other
-outage that is neither momentary nor an operator's planned switching is a false outage. Blips
+momentary stands at its device — the same kind and code — and overlaps it in time (an
+operator's planned outage at a switch opened to isolate a fault is the truth's nested fault
+there); every other outage that is neither momentary nor planned is a false outage, and the
+planned ones no fault explains are listed apart. Blips
 (momentary faults) are judged apart: recorded as momentary, or left alone, is right; a
 sustained outage at a blip's device is false.
 """
@@ -123,7 +125,8 @@ class Quality:
     found: dict[int, EngineOutage] = field(default_factory=dict)  # fault index -> its outage
     missed: list[Fault] = field(default_factory=list)
     false_outages: list[EngineOutage] = field(default_factory=list)
-    planned: list[EngineOutage] = field(default_factory=list)  # operators' switching
+    # operators' switching that no fault explains (a switch opened inside a zone already out)
+    planned: list[EngineOutage] = field(default_factory=list)
     duplicates: list[tuple[Fault, int]] = field(default_factory=list)  # >1 outage for a fault
     wrong_status: list[tuple[Fault, str]] = field(default_factory=list)
     momentary: int = 0
@@ -202,8 +205,7 @@ def evaluate(
         q.sustained += 1
         start, end = when(f.start), when(f.end)
         here = [o for o in by_key.get(f.key(), []) if o.event_type != "momentary"
-                and o.event_type != PLANNED and o.event_id not in matched
-                and _overlaps(o, start, end)]  # fmt: skip
+                and o.event_id not in matched and _overlaps(o, start, end)]  # fmt: skip
         if not here:
             q.missed.append(f)
             continue
@@ -237,6 +239,7 @@ def evaluate(
         customers_of[event_id].add(customer)
     _judge_blips(storm, q, outages, by_key, matched, linked)
     q.false_outages = [o for o in outages if o.event_id not in matched and o.reported]
+    q.planned = [o for o in q.planned if o.event_id not in matched]
 
     def customer(number: str) -> str:
         info = storm.meter_info.get(number)
@@ -245,7 +248,7 @@ def evaluate(
     out_long = {customer(n) for f in sustained_faults for n in f.meters}
     q.truly_out = len(out_long)
     for o in outages:
-        if o.reported:
+        if o.event_type != "momentary":
             q.falsely_out |= customers_of.get(o.event_id, set()) - out_long
     _judge_meters(storm, q, cursor)
     return q

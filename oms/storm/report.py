@@ -94,6 +94,11 @@ def problems(storm: Storm, q: Quality) -> list[str]:
         f"{o.affected_meters} meters)"
         for o in q.false_outages
     ]
+    out += [
+        f"planned outage {o.scope} {o.device} ({o.event_id}, {o.affected_customers} customers) "
+        "that no fault explains"
+        for o in q.planned
+    ]
     out += [f"{n} outages for the fault at {f.scope} {f.device}" for f, n in q.duplicates]
     out += [
         f"{f.kind} {f.scope} {f.device}: status {s}, expected "
@@ -164,7 +169,7 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
         ("  faults with more than one outage", str(len(q.duplicates))),
         ("  outages in the wrong status", str(len(q.wrong_status))),
         ("  restored DPs held open by channel-less meters", str(len(q.held_open))),
-        ("  operators' planned switching outages", str(len(q.planned))),
+        ("  planned switching outages no fault explains", str(len(q.planned))),
         ("momentary blips recorded as momentary", f"{q.momentary_recorded}/{q.momentary} "
          f"in {q.blip_outages} outages ({len(q.momentary_as_outage)} as sustained)"),
         ("  blip meters counted twice", f"{len(q.blip_meters_twice):,}"),
