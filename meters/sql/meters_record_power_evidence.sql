@@ -9,8 +9,11 @@
 --     (older than stale_before of meters_event_time_limits, CONTRACT §12);
 --   * previous_status is the real status before each applied row, in event-time order.
 -- Callers hold the feeder locks (outages_lock_feeders), which serialize the engine's writers of
--- the same meters; the UPDATE then locks the meter rows it changes. The frontier then moves
--- to the newest time applied (meters_advance_frontier).
+-- the same meters, so the re-delivery check cannot race another writer (no ON CONFLICT: its
+-- speculative insertion cost a fifth of the statement on a feeder's thousands of rows; the
+-- unique key still refuses a duplicate); the UPDATE then locks the meter rows it changes. The
+-- frontier moves to the newest time recorded, per feeder, in the same statement (what
+-- meters_advance_frontier does; a re-delivery moved it when first delivered).
 CREATE OR REPLACE FUNCTION meters_record_power_evidence(_rows oms_evidence[])
 RETURNS TABLE (meter_id bigint, provider text, source_event_id text, previous_status text,
                new_status text, applied boolean)
@@ -18,6 +21,10 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     _stale_before timestamptz := (SELECT l.stale_before FROM meters_event_time_limits() l);
+    -- Each provider's weight, looked up once per call (a join of every row with the providers
+    -- cost a tenth of the statement).
+    _weights jsonb := (SELECT jsonb_object_agg(p.provider, least(outages_weight(p.provider), 1))
+                         FROM (SELECT DISTINCT r.provider FROM unnest(_rows) r) p);
 BEGIN
     RETURN QUERY
     WITH incoming AS (
@@ -31,15 +38,11 @@ BEGIN
          ORDER BY r.meter_id, r.provider, r.source_event_id, r.event_time
     ),
     judged AS (
-        SELECT i.*, m.power_status AS current_status,
+        SELECT i.*, m.power_status AS current_status, m.feeder_id,
                (i.event_time >= _stale_before
                 AND (m.last_power_change IS NULL OR i.event_time >= m.last_power_change))
                    AS is_applied
           FROM incoming i JOIN oms_meters m ON m.id = i.meter_id
-    ),
-    weights AS (
-        SELECT p.provider, least(outages_weight(p.provider), 1) AS weight
-          FROM (SELECT DISTINCT i.provider FROM incoming i) p
     ),
     chained AS (
         SELECT j.*,
@@ -55,9 +58,9 @@ BEGIN
             (meter_id, event_type, previous_status, new_status, source_type, source_event_id,
              event_timestamp, applied, confidence_score, metadata, created_at)
         SELECT c.meter_id, coalesce(c.event_type, c.evidence), c.before, c.evidence, c.provider,
-               c.source_event_id, c.event_time, c.is_applied, w.weight, '{}'::jsonb, now()
-          FROM chained c JOIN weights w ON w.provider = c.provider
-        ON CONFLICT (meter_id, source_type, source_event_id, event_timestamp) DO NOTHING
+               c.source_event_id, c.event_time, c.is_applied, (_weights ->> c.provider)::numeric,
+               '{}'::jsonb, now()
+          FROM chained c
         RETURNING e.meter_id, e.source_type, e.source_event_id, e.previous_status, e.new_status,
                   e.applied, e.event_timestamp
     ),
@@ -72,11 +75,17 @@ BEGIN
                updated_at = now()
           FROM newest n WHERE m.id = n.meter_id
         RETURNING m.id
+    ),
+    frontier AS (
+        INSERT INTO oms_event_frontier AS f (feeder_key, event_time)
+        SELECT coalesce(j.feeder_id, 0), max(j.event_time) FROM judged j
+         WHERE j.event_time >= _stale_before
+         GROUP BY 1
+        ON CONFLICT (feeder_key) DO UPDATE SET event_time = excluded.event_time
+         WHERE f.event_time < excluded.event_time
     )
     SELECT r.meter_id, r.source_type::text, r.source_event_id::text, r.previous_status::text,
            r.new_status::text, r.applied
       FROM recorded r;
-    PERFORM meters_advance_frontier(
-        ARRAY(SELECT r FROM unnest(_rows) r WHERE r.evidence IN ('off', 'on', 'unknown')));
 END;
 $$;

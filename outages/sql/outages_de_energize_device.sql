@@ -16,30 +16,37 @@ DECLARE
     _path record;
     _outage bigint;
     _affected bigint[];
-    _before jsonb;
+    _recorded bigint[];
+    _previous text[];
+    _applied boolean[];
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     PERFORM outages_lock_feeders(CASE _scope
         WHEN 'substation' THEN ARRAY(SELECT id FROM network_feeders WHERE substation_id = _device_id)
         ELSE ARRAY[_path.feeder_id] END);
-    SELECT coalesce(jsonb_object_agg(m.id, m.power_status), '{}') INTO _before
-      FROM oms_meters m WHERE m.id = ANY (_meters);
-
     -- Affected: the meters this event turned off, and those already off on newer evidence
-    -- (e.g. last gasps that arrived before the trip).
-    WITH recorded AS (
-        SELECT p.meter_id FROM meters_record_power_evidence(ARRAY(
-            SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
-                       NULL)::oms_evidence FROM unnest(_meters) m)) p
-         WHERE p.applied
-    )
-    SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO _affected
-      FROM (SELECT r.meter_id AS id FROM recorded r
+    -- (e.g. last gasps that arrived before the trip): a row recorded but not applied is older
+    -- than its meter's last change, and its previous status is the meter's status now. Meters
+    -- whose row was recorded before (a re-delivery) are looked up.
+    SELECT coalesce(array_agg(p.meter_id ORDER BY p.meter_id), '{}'),
+           coalesce(array_agg(p.previous_status ORDER BY p.meter_id), '{}'),
+           coalesce(array_agg(p.applied ORDER BY p.meter_id), '{}')
+      INTO _recorded, _previous, _applied
+      FROM meters_record_power_evidence(ARRAY(
+          SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
+                     NULL)::oms_evidence FROM unnest(_meters) m)) p;
+    _affected := ARRAY(SELECT r.id FROM unnest(_recorded, _previous, _applied) r(id, previous, applied)
+                        WHERE r.applied OR r.previous = 'off' ORDER BY r.id);
+    IF cardinality(_recorded) < cardinality(_meters) THEN
+        _affected := ARRAY(
+            SELECT a.id FROM unnest(_affected) a(id)
             UNION
             SELECT m.id FROM oms_meters m
              WHERE m.id = ANY (_meters) AND m.power_status = 'off'
-               AND m.last_power_change > _event_time) a;
+               AND m.last_power_change > _event_time
+            ORDER BY 1);
+    END IF;
 
     IF cardinality(_affected) > 0 OR cardinality(_meters) = 0 THEN
         SELECT o.id INTO _outage FROM oms_outage_events o
@@ -90,11 +97,24 @@ BEGIN
         PERFORM outages_refresh(ARRAY[_outage]);
     END IF;
 
-    RETURN QUERY
-    SELECT m.id, _before ->> m.id::text, m.power_status::text,
-           CASE WHEN a.id IS NOT NULL THEN _outage END
-      FROM oms_meters m LEFT JOIN unnest(_affected) AS a(id) ON a.id = m.id
-     WHERE m.id = ANY (_meters)
-     ORDER BY m.id;
+    -- Every meter has its recorded row (nothing below changes a meter's status): the answer
+    -- comes from those rows; after a re-delivery, from the meters.
+    IF cardinality(_recorded) = cardinality(_meters) THEN
+        RETURN QUERY
+        SELECT r.id, r.previous, CASE WHEN r.applied THEN 'off' ELSE r.previous END,
+               CASE WHEN r.applied OR r.previous = 'off' THEN _outage END
+          FROM unnest(_recorded, _previous, _applied) r(id, previous, applied)
+         ORDER BY r.id;
+    ELSE
+        RETURN QUERY
+        SELECT m.id, coalesce(r.previous, m.power_status::text), m.power_status::text,
+               CASE WHEN a.id IS NOT NULL THEN _outage END
+          FROM oms_meters m
+          LEFT JOIN unnest(_recorded, _previous, _applied) r(id, previous, applied)
+            ON r.id = m.id AND r.applied
+          LEFT JOIN unnest(_affected) AS a(id) ON a.id = m.id
+         WHERE m.id = ANY (_meters)
+         ORDER BY m.id;
+    END IF;
 END;
 $$;
