@@ -170,7 +170,7 @@ class Emitter:
             if len(sent) < 2:
                 continue
             for _ in range(self.noise.bursts):
-                end = self.rng.randrange(1, len(sent))
+                end = self.rng.randrange(min(self.noise.burst_size, len(sent) - 1), len(sent))
                 replay = sent[max(0, end - self.noise.burst_size) : end]
                 at = sent[end].arrival
                 for e in replay:

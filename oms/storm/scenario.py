@@ -55,10 +55,22 @@ class Plan:
         self.normal = net.walk(lambda d: d.state == "closed")
         self.dp_counts = net.dp_meter_counts
         self.meter_dp: dict[str, str] = {}
+        # Meters below each section in the walk (the walk's order is breadth first).
+        self.total: dict[int, int] = {}
+        for section in reversed(list(self.normal.feeder)):
+            own = sum(self.dp_counts.get(dp, 0) for dp in net.section_dps.get(section, ()))
+            kids = self.normal.children.get(section, ())
+            self.total[section] = own + sum(self.total[k] for k in kids)
+        self.ties_at: dict[int, list[NetDevice]] = {}
+        for tie in net.of_kind("switch"):
+            if tie.state == "open" and tie.a != tie.b:
+                for end in (tie.a, tie.b):
+                    self.ties_at.setdefault(end, []).append(tie)
 
     # -- picking devices --------------------------------------------------------------------
     def meters_below(self, d: NetDevice) -> int:
-        return sum(self.dp_counts.get(dp, 0) for dp in self.net.dps_on(self.normal.below(d)))
+        roots = [s for s in (d.b, d.a) if s is not None and self.normal.via.get(s) is d]
+        return sum(self.total.get(s, 0) for s in roots)
 
     def pick(self, kind: str) -> NetDevice | None:
         options = [

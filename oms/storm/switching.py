@@ -7,17 +7,28 @@ from __future__ import annotations
 from oms.storm.faults import NESTED, SUSTAINED, Fault
 from oms.storm.tree import NetDevice
 
+OPERABLE = ("switch", "sectionalizer")
+
+
+def devices_below(plan, d: NetDevice) -> list[NetDevice]:
+    """The closed devices `d` feeds through (each fed from within what `d` feeds)."""
+    out = []
+    for section in plan.normal.below(d):
+        via = plan.normal.via.get(section)
+        if via is not None and via is not d and via not in out:
+            out.append(via)
+    return out
+
 
 def ties_onto(plan, side: set[int], away: set[int]) -> list[NetDevice]:
     """Normally-open ties with one end in `side` and the other fed, outside `away`."""
     out = []
-    for tie in plan.net.of_kind("switch"):
-        if tie.state != "open" or tie.key in plan.used or tie.a == tie.b:
-            continue
-        ends = {tie.a, tie.b}
-        far = ends - side
-        if len(far) == 1 and all(x in plan.normal.feeder and x not in away for x in far):
-            out.append(tie)
+    for section in sorted(side):
+        for tie in plan.ties_at.get(section, ()):
+            far = {tie.a, tie.b} - side
+            fed = all(x in plan.normal.feeder and x not in away for x in far)
+            if len(far) == 1 and fed and tie.key not in plan.used and tie not in out:
+                out.append(tie)
     return out
 
 
@@ -27,26 +38,25 @@ def isolation(plan, t0: float) -> Fault | None:
     closed again, a tie back-feeds what lies below C; after the repair Z is closed. The
     truth: P's fault (until P closes) and a nested fault at Z (its section, until Z closes).
     """
-    operable = plan.net.of_kind("switch") + plan.net.of_kind("sectionalizer")
+    zs = [z for kind in OPERABLE for z in plan.net.of_kind(kind)]
+    plan.rng.shuffle(zs)
     options = []
-    for z in operable:
+    for z in zs:
         if z.state != "closed" or z.key in plan.used or plan.normal.via.get(z.b) is not z:
             continue
         p = plan.upstream(z)
         if p is None or p.key in plan.used:
             continue
         below_z = set(plan.normal.below(z))
-        for c in operable:
-            if c is z or c.state != "closed" or c.key in plan.used or c.b not in below_z:
+        for c in devices_below(plan, z):
+            if c.kind not in OPERABLE or c.key in plan.used:
                 continue
             below_c = set(plan.normal.below(c))
-            if not below_c or c.a in below_c:
+            if plan.meters_below(z) - plan.meters_below(c) <= 0:
                 continue
-            between = below_z - below_c
-            if not any(plan.dp_counts.get(dp) for dp in plan.net.dps_on(between)):
-                continue
-            for tie in ties_onto(plan, below_c, below_z):
-                options.append((z, c, p, tie))
+            options += [(z, c, p, tie) for tie in ties_onto(plan, below_c, below_z)]
+        if options:
+            break
     if not options:
         return None
     z, c, p, tie = plan.rng.choice(options)
@@ -74,13 +84,10 @@ def backfeed(plan, parent: Fault) -> bool:
     """Open a closed switch below the fault and close a tie onto the switch's side."""
     d = plan.targets[parent.index]
     zone = set(plan.normal.below(d))
-    for s in plan.net.of_kind("switch") + plan.net.of_kind("sectionalizer"):
-        if s.state != "closed" or not (s.a in zone and s.b in zone) or s.key in plan.used:
+    for s in devices_below(plan, d):
+        if s.kind not in OPERABLE or s.key in plan.used or plan.meters_below(s) <= 0:
             continue
-        side = set(plan.normal.below(s))
-        if not any(plan.dp_counts.get(dp) for dp in plan.net.dps_on(side)):
-            continue
-        for tie in ties_onto(plan, side, zone):
+        for tie in ties_onto(plan, set(plan.normal.below(s)), zone):
             t_open = parent.start + plan.rng.uniform(5, 20) * 60 * plan.scale
             t_close = t_open + plan.rng.uniform(30, 120)
             if parent.end is not None and t_close + 60 > parent.end:

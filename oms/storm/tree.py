@@ -74,12 +74,16 @@ class NetworkView(GridView):
                 self.edges[d.b].append(d)
         self.heads = sorted((d for d in devices.values() if d.kind == "feeder"), key=lambda d: d.id)
         self._normal: Feeding | None = None
+        self._kinds: dict[str, list[NetDevice]] = {}
         self.substation_feeders: dict[str, list[str]] = defaultdict(list)
         for feeder, (substation, _, _) in sorted(feeders.items()):
             self.substation_feeders[substation].append(feeder)
 
     def of_kind(self, kind: str) -> list[NetDevice]:
-        return sorted((d for d in self.devices.values() if d.kind == kind), key=lambda d: d.code)
+        if kind not in self._kinds:
+            chosen = (d for d in self.devices.values() if d.kind == kind)
+            self._kinds[kind] = sorted(chosen, key=lambda d: d.code)
+        return list(self._kinds[kind])
 
     def walk(self, closed, sources=None) -> Feeding:
         """Feed from every head breaker `closed(device)` says is closed (and, with `sources`,
