@@ -7,6 +7,7 @@ call-center tickets (some from customers who are not out).
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -117,8 +118,12 @@ class Emitter:
                 )  # fmt: skip
 
     def repeats(self) -> int:
-        choices = [n for n in REPEAT_WEIGHTS if n <= self.noise.max_repeats] or [1]
-        return self.rng.choices(choices, weights=[REPEAT_WEIGHTS[n] for n in choices])[0]
+        if not hasattr(self, "_repeat_choices"):
+            choices = [n for n in REPEAT_WEIGHTS if n <= self.noise.max_repeats] or [1]
+            weights = [REPEAT_WEIGHTS.get(n, 1) for n in choices]
+            self._repeat_choices = (choices, list(itertools.accumulate(weights)))
+        choices, cumulative = self._repeat_choices
+        return self.rng.choices(choices, cum_weights=cumulative)[0]
 
     def ami(self, reporter, provider, ref, state, t, fault, latest=None, blip=False):
         """A reporter's gasp (`state` off) or power-up (on), unless the message is lost."""
