@@ -1,17 +1,15 @@
-"""Admin for outages, their evidence logs and the correlation rules.
+"""Admin for outages and their evidence logs.
 
 Outages belong to the engine: the admin shows them, lets an operator annotate the description,
 and leaves status, counters, device and times alone; its lifecycle actions (confirm, in progress,
 cancel) go through `outages.actions`, which keeps the timeline and pushes to dashboards. The
-sources, timeline and outage↔meter links are read-only logs. Correlation rules are the stewards'
-knobs and are edited in place.
+sources, timeline and outage↔meter links are read-only logs. The rules (rule sets) are in
+`admin_rules`.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html_join
 
@@ -25,12 +23,10 @@ from oms.admin import (
 from outages import actions as outage_actions
 from outages.models import (
     ACTIVE_STATUSES,
-    CorrelationRule,
     Outage,
     OutageMeter,
     OutageSource,
     OutageStatus,
-    RuleKind,
     TimelineEntry,
 )
 
@@ -323,45 +319,6 @@ class OutageMeterAdmin(OutageLogAdmin):
     search_help_text = "Exact outage event id or meter number."
 
 
-class CorrelationRuleForm(forms.ModelForm):
-    class Meta:
-        model = CorrelationRule
-        fields = ("value", "description")
-
-    def clean_value(self):
-        value = self.cleaned_data["value"]
-        kind = self.instance.rule_type
-        if value < 0:
-            raise ValidationError("A rule's value cannot be negative.")
-        if kind == RuleKind.SOURCE_WEIGHT and value > 1:
-            raise ValidationError("A source weight is between 0 and 1.")
-        return value
-
-
-@admin.register(CorrelationRule)
-class CorrelationRuleAdmin(SaveChangedFieldsMixin, admin.ModelAdmin):
-    """The engine's tunables. The engine reads them by name, so names and kinds are fixed;
-    stewards change values (and their notes)."""
-
-    form = CorrelationRuleForm
-    list_display = ("rule_name", "rule_type", "value", "description", "updated_at")
-    list_display_links = ("rule_name",)
-    list_editable = ("value",)
-    list_filter = ("rule_type",)
-    search_fields = ("rule_name", "description")
-    ordering = ("rule_type", "rule_name")
-    readonly_fields = ("rule_name", "rule_type", "updated_at")
-    fields = ("rule_name", "rule_type", "value", "description", "updated_at")
-
-    def get_changelist_form(self, request, **kwargs):
-        return CorrelationRuleForm
-
-    def has_add_permission(self, request):
-        return False  # a name the engine does not read would do nothing
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the engine would fall back to its built-in default, silently
-
-
-# The devices and the switching log (operating a device is an outage-engine action).
-from outages import admin_switching  # noqa: E402, F401
+# The devices and the switching log (operating a device is an outage-engine action), and the
+# rule sets with their rules and the log of their switches.
+from outages import admin_rules, admin_switching  # noqa: E402, F401

@@ -1,5 +1,24 @@
-"""Default correlation rules, installed by a data migration and editable in admin."""
+"""The engine's rules and their default values: the one place they are listed.
 
+Every rule the engine reads (`outages_rule(name, default)` in SQL) is a row of DEFAULT_RULES,
+installed in the `normal` rule set, which stewards then edit in admin. Other sets (RULE_SETS)
+hold only the rules they change (SET_RULES); any rule a set lacks is read from `normal`.
+
+To add a rule: add its row here, read it in SQL with `outages_rule('name', <same default>)`,
+and add a migration that installs it (and any set's value for it) into the database:
+
+    from outages.defaults import rule_installer
+
+    operations = [migrations.RunPython(*rule_installer("my_new_rule"))]
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+NORMAL = "normal"
+
+# (name, kind, value, description), installed in the `normal` set.
 DEFAULT_RULES = [
     ("weight_scada", "source_weight", "1.0", "Confidence weight of a SCADA event"),
     ("weight_kaifa", "source_weight", "0.8", "Confidence weight of a KAIFA head-end event"),
@@ -30,3 +49,90 @@ DEFAULT_RULES = [
         "Events older than this behind the newest applied event time are stored as stale",
     ),
 ]
+
+# The rule sets shipped: (name, description). `normal` is active on a new database.
+RULE_SETS = [
+    (NORMAL, "Everyday rules: every rule's value; other sets fall back to these."),
+    (
+        "storm",
+        "Storm mode: many independent faults at once and noisy AMI. Roll-up waits for more "
+        "evidence (a larger share of a DP's meters, more DPs of a feeder) over a wider window, "
+        "so scattered transformer faults are not merged into one feeder outage.",
+    ),
+]
+
+# Values a set other than `normal` gives a rule: (set, name, value).
+SET_RULES = [
+    ("storm", "dp_rollup_fraction", "0.6"),
+    ("storm", "feeder_rollup_dp_count", "3"),
+    ("storm", "rollup_window_minutes", "30"),
+]
+
+RULE_NAMES = frozenset(name for name, *_ in DEFAULT_RULES)
+RULE_KINDS = {name: kind for name, kind, *_ in DEFAULT_RULES}
+
+
+def default_value(name: str) -> Decimal:
+    return next(Decimal(value) for rule, _, value, _ in DEFAULT_RULES if rule == name)
+
+
+def install_rules(apps, names: frozenset[str] | None = None) -> None:
+    """Install the rules (all, or those named) that are missing, and the shipped sets.
+
+    Idempotent (values stewards changed are kept), and written for every state of the schema a
+    data migration may run in: before rule sets existed each rule was one row by name; once they
+    exist, the defaults go into `normal` and SET_RULES into their sets.
+    """
+    Rule = apps.get_model("outages", "CorrelationRule")
+    wanted = [row for row in DEFAULT_RULES if names is None or row[0] in names]
+    if "rule_set" not in {field.name for field in Rule._meta.get_fields()}:
+        for name, kind, value, description in wanted:
+            Rule.objects.get_or_create(
+                rule_name=name,
+                defaults={"rule_type": kind, "value": value, "description": description},
+            )
+        return
+    RuleSet = apps.get_model("outages", "RuleSet")
+    sets = {}
+    for set_name, description in RULE_SETS:
+        sets[set_name], _ = RuleSet.objects.get_or_create(
+            name=set_name, defaults={"description": description}
+        )
+    if not RuleSet.objects.filter(active=True).exists():
+        RuleSet.objects.filter(pk=sets[NORMAL].pk).update(active=True)
+    # Rows from before rule sets were the normal values.
+    Rule.objects.filter(rule_set__isnull=True).update(rule_set=sets[NORMAL])
+    descriptions = {name: description for name, _, _, description in DEFAULT_RULES}
+    rows = [(NORMAL, name, value) for name, _, value, _ in wanted] + [
+        row for row in SET_RULES if names is None or row[1] in names
+    ]
+    for set_name, name, value in rows:
+        Rule.objects.get_or_create(
+            rule_set=sets[set_name],
+            rule_name=name,
+            defaults={
+                "rule_type": RULE_KINDS[name],
+                "value": value,
+                "description": descriptions[name],
+            },
+        )
+
+
+def uninstall_rules(apps, names: frozenset[str]) -> None:
+    apps.get_model("outages", "CorrelationRule").objects.filter(rule_name__in=names).delete()
+
+
+def rule_installer(*names: str):
+    """(forward, reverse) for `migrations.RunPython`: install the named rules, or remove them."""
+    unknown = set(names) - RULE_NAMES
+    if unknown:
+        raise ValueError(f"not in DEFAULT_RULES: {', '.join(sorted(unknown))}")
+    chosen = frozenset(names)
+
+    def install(apps, schema_editor):
+        install_rules(apps, chosen)
+
+    def uninstall(apps, schema_editor):
+        uninstall_rules(apps, chosen)
+
+    return install, uninstall

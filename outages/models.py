@@ -1,5 +1,6 @@
 """Outages, their evidence (sources), timeline, affected meters and the correlation rules."""
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Value
@@ -224,10 +225,35 @@ class RuleKind(models.TextChoices):
     WINDOW = "window"
 
 
-class CorrelationRule(models.Model):
-    """A tunable of the engine: provider weights, roll-up thresholds, windows."""
+class RuleSet(Timestamped):
+    """A named set of rule values (`normal`, `storm`, …); exactly one is active.
 
-    rule_name = models.CharField(max_length=60, unique=True)
+    `normal` holds every rule; another set holds only the rules it changes, the rest are read
+    from `normal` (outages_rule). Operators switch the active set (outages.actions)."""
+
+    name = models.SlugField(max_length=40, unique=True)
+    description = models.TextField(blank=True, default="")
+    active = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "oms_rule_sets"
+        ordering = ["name"]
+        constraints = [
+            # At most one active set: the guard, not a check-then-update.
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_rule_set"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CorrelationRule(models.Model):
+    """A tunable of the engine in one rule set: provider weights, thresholds, windows."""
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="rules")
+    rule_name = models.CharField(max_length=60)
     rule_type = models.CharField(max_length=20, choices=RuleKind)
     value = models.DecimalField(max_digits=10, decimal_places=3)
     description = models.TextField(blank=True, default="")
@@ -235,8 +261,32 @@ class CorrelationRule(models.Model):
 
     class Meta:
         db_table = "oms_correlation_rules"
-        ordering = ["rule_type", "rule_name"]
-        constraints = [choices_check("rule_type", RuleKind)]
+        ordering = ["rule_set", "rule_type", "rule_name"]
+        constraints = [
+            choices_check("rule_type", RuleKind),
+            models.UniqueConstraint(fields=["rule_set", "rule_name"], name="rule_unique_in_set"),
+        ]
 
     def __str__(self):
         return f"{self.rule_name} = {self.value}"
+
+
+class RuleSetSwitch(models.Model):
+    """One entry of the log of rule-set switches: who made which set active, when and why."""
+
+    switched_at = models.DateTimeField(db_default=models.functions.Now())
+    from_set = models.CharField(max_length=40, blank=True, default="")
+    to_set = models.CharField(max_length=40)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    operator = models.CharField(max_length=150, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        db_table = "oms_rule_set_switches"
+        ordering = ["-switched_at", "-id"]
+        verbose_name_plural = "rule set switches"
+
+    def __str__(self):
+        return f"{self.from_set or '—'} → {self.to_set}"

@@ -43,8 +43,9 @@ RELAY_LOCK_KEY = 0x6F6D735F726C79
 
 # When one outage changes several ways in a window, the push names the weightiest change.
 KIND_WEIGHT = {"updated": 0, "created": 1, "restored": 2, "closed": 3}
-# A switching operation ({"switching": id}) is pushed as `switching.operated`, in the same stream.
-SWITCHING = "switching"
+# Logged operations pushed in the same stream: a notification {"<kind>": id} becomes a message
+# of this type, carrying the log entry under "<kind>" (a switching operation, a rule-set switch).
+LOGGED = {"switching": "switching.operated", "rules": "rules.switched"}
 # The longest wait between retries of a push that failed (the channel layer or database away).
 RETRY_MAX_SECONDS = 5.0
 
@@ -113,16 +114,17 @@ def _parse(payload: str) -> tuple[int | None, str | None, str]:
     except ValueError:
         logger.warning("relay: ignored a notification that is not JSON: %.200s", payload)
         return None, None, "updated"
-    if body.get(SWITCHING) is not None:
-        return int(body[SWITCHING]), None, SWITCHING
+    for logged in LOGGED:
+        if body.get(logged) is not None:
+            return int(body[logged]), None, logged
     kind = body.get("kind") if body.get("kind") in KIND_WEIGHT else "updated"
     pk = body.get("id")
     return (int(pk) if pk is not None else None), body.get("event_id"), kind
 
 
 def _key(pk: int | None, event_id: str | None, kind: str) -> tuple:
-    if kind == SWITCHING:
-        return (SWITCHING, pk)
+    if kind in LOGGED:
+        return (kind, pk)
     return ("pk", pk) if pk is not None else ("event_id", event_id)
 
 
@@ -130,14 +132,21 @@ def _weight(kind: str) -> int:
     return KIND_WEIGHT.get(kind, 0)
 
 
-def load_switching(pks: list[int]) -> dict:
-    """The logged switching operations in the API's shape, keyed by pk."""
+def load_logged(kind: str, pks: list[int]) -> dict:
+    """Log entries of one LOGGED kind in the API's shape, keyed by pk."""
+    from outages.api.rules import RuleSetSwitchSerializer
     from outages.api.switching import SwitchingOperationSerializer
+    from outages.models import RuleSetSwitch
     from topology.models import SwitchingOperation
 
+    model, serializer = {
+        "switching": (SwitchingOperation, SwitchingOperationSerializer),
+        "rules": (RuleSetSwitch, RuleSetSwitchSerializer),
+    }[kind]
     try:
-        operations = list(SwitchingOperation.objects.filter(pk__in=pks))
-        return {op.pk: dict(SwitchingOperationSerializer(op).data) for op in operations}
+        return {
+            entry.pk: dict(serializer(entry).data) for entry in model.objects.filter(pk__in=pks)
+        }
     finally:
         close_old_connections()
         connections["default"].close()
@@ -293,23 +302,27 @@ class OutageRelay:
                 return 0
             opened = self.window_opened
             started = self.last_flush = time.monotonic()
-            pks = [pk for pk, _, kind in batch if pk is not None and kind != SWITCHING]
+            pks = [pk for pk, _, kind in batch if pk is not None and kind not in LOGGED]
             event_ids = [event_id for _, event_id, _ in batch if event_id]
-            switched = [pk for pk, _, kind in batch if kind == SWITCHING]
+            logged: dict[str, list[int]] = {}
+            for pk, _, kind in batch:
+                if kind in LOGGED:
+                    logged.setdefault(kind, []).append(pk)
             done = sent = 0
             try:
                 by_pk, by_event_id, summary = await database_sync_to_async(
                     load_outages, thread_sensitive=False
                 )(pks, event_ids)
-                operations = (
-                    await database_sync_to_async(load_switching, thread_sensitive=False)(switched)
-                    if switched
-                    else {}
-                )
+                entries = {
+                    kind: await database_sync_to_async(load_logged, thread_sensitive=False)(
+                        kind, kind_pks
+                    )
+                    for kind, kind_pks in logged.items()
+                }
                 for pk, event_id, kind in batch:
-                    if kind == SWITCHING:
-                        if pk in operations:
-                            await self._send_switching(operations[pk], summary)
+                    if kind in LOGGED:
+                        if pk in entries[kind]:
+                            await self._send_logged(kind, entries[kind][pk], summary)
                             sent += 1
                         done += 1
                         continue
@@ -351,14 +364,12 @@ class OutageRelay:
             GROUP, {"type": "outage.event", "event": kind, "seq": self.seq, "text": text}
         )
 
-    async def _send_switching(self, operation: dict, summary: dict) -> None:
+    async def _send_logged(self, logged: str, entry: dict, summary: dict) -> None:
         self.seq += 1
         STREAM.observe(self.seq)
         self.last_sent = time.monotonic()
-        kind = "switching.operated"
-        text = json.dumps(
-            {"type": kind, "seq": self.seq, "switching": operation, "summary": summary}
-        )
+        kind = LOGGED[logged]
+        text = json.dumps({"type": kind, "seq": self.seq, logged: entry, "summary": summary})
         await self.layer.group_send(
             GROUP, {"type": "outage.event", "event": kind, "seq": self.seq, "text": text}
         )

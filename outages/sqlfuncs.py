@@ -93,3 +93,10 @@ def announce_switching(operation_id: int) -> None:
     at commit, like every outage change."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT outages_announce_switching(%s)", [operation_id])
+
+
+def announce_rules(switch_id: int) -> None:
+    """Tell the relay operators switched the active rule set (outages_announce_rules); delivered
+    at commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outages_announce_rules(%s)", [switch_id])

@@ -9,7 +9,14 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
-from outages.models import ACTIVE_STATUSES, Outage, OutageMeter, OutageSource, TimelineEntry
+from outages.models import (
+    ACTIVE_STATUSES,
+    Outage,
+    OutageMeter,
+    OutageSource,
+    RuleSet,
+    TimelineEntry,
+)
 
 # What OutageSerializer reads of the joined devices: their code and position.
 _DEVICE_FIELDS = [
@@ -210,6 +217,8 @@ def outage_summary() -> dict:
         "affected_meters": 0,
         "by_status": {status.value: 0 for status in ACTIVE_STATUSES},
         "by_scope": {},
+        # The rule set the engine predicts with (operators switch it).
+        "rule_set": RuleSet.objects.filter(active=True).values_list("name", flat=True).first(),
     }
     for row in rows:
         summary["active_outages"] += row["outages"]

@@ -4,12 +4,15 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from outages.api.lifecycle import OutageTransitionView, ReliabilityView
+from outages.api.rules import RuleSetSwitchViewSet, RuleSetViewSet
 from outages.api.switching import DeviceOperateView, SwitchingLogViewSet
 from outages.api.views import OutageViewSet
 
 router = SimpleRouter()
 router.register("outages", OutageViewSet, basename="outage")
 router.register("switching", SwitchingLogViewSet, basename="switching")
+router.register("rule-sets", RuleSetViewSet, basename="rule-set")
+router.register("rule-set-switches", RuleSetSwitchViewSet, basename="rule-set-switch")
 
 urlpatterns = [
     path(

@@ -1,19 +1,14 @@
 from django.db import migrations
 
-from outages.defaults import DEFAULT_RULES
+from outages.defaults import RULE_NAMES, install_rules, uninstall_rules
 
 
 def install(apps, schema_editor):
-    Rule = apps.get_model("outages", "CorrelationRule")
-    for name, kind, value, description in DEFAULT_RULES:
-        Rule.objects.get_or_create(
-            rule_name=name, defaults={"rule_type": kind, "value": value, "description": description}
-        )
+    install_rules(apps)
 
 
 def uninstall(apps, schema_editor):
-    Rule = apps.get_model("outages", "CorrelationRule")
-    Rule.objects.filter(rule_name__in=[name for name, *_ in DEFAULT_RULES]).delete()
+    uninstall_rules(apps, RULE_NAMES)
 
 
 class Migration(migrations.Migration):

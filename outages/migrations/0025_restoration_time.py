@@ -1,23 +1,7 @@
 from django.db import migrations
 
 from oms.sqlmigrations import RunSQLFile
-from outages.defaults import DEFAULT_RULES
-
-NAMES = ("restoration_step_minutes",)
-
-
-def install(apps, schema_editor):
-    Rule = apps.get_model("outages", "CorrelationRule")
-    for name, kind, value, description in DEFAULT_RULES:
-        if name in NAMES:
-            Rule.objects.get_or_create(
-                rule_name=name,
-                defaults={"rule_type": kind, "value": value, "description": description},
-            )
-
-
-def uninstall(apps, schema_editor):
-    apps.get_model("outages", "CorrelationRule").objects.filter(rule_name__in=NAMES).delete()
+from outages.defaults import rule_installer
 
 
 class Migration(migrations.Migration):
@@ -26,7 +10,7 @@ class Migration(migrations.Migration):
         ("topology", "0016_sql_rederive_semi_join"),
     ]
     operations = [
-        migrations.RunPython(install, uninstall),
+        migrations.RunPython(*rule_installer("restoration_step_minutes")),
         RunSQLFile("outages", "0025_outages_mark_restored.sql", '0022_outages_mark_restored.sql'),
         RunSQLFile("outages", "0025_outages_refine_restore_times.sql", 'DROP FUNCTION IF EXISTS outages_refine_restore_times(_rows oms_evidence[]);'),
         RunSQLFile("outages", "0025_outages_restore_meters.sql", '0022_outages_restore_meters.sql'),

@@ -27,7 +27,8 @@ def records(grid):
     """A row for every registered admin, made by the real ingest path: the providers' fixture
     payloads (SCADA's loss of voltage on FD001, an ONU last gasp and a KAIFA outage inside it, a
     customer's call) give a raw row of each feed, status events, and the engine's FD001 outage
-    with its sources, timeline and meter links; plus a group and a token. Returns the outage."""
+    with its sources, timeline and meter links; plus a group, a token and two rule-set
+    switches. Returns the outage."""
     from django.contrib.auth.models import Group
 
     from outages.models import Outage
@@ -37,7 +38,20 @@ def records(grid):
     Group.objects.create(name="stewards")
     issue_token("admin-test", ["read"])
     _sign_in_logs()
+    a_storm_and_back()
     return Outage.objects.get(scope="feeder", feeder__feeder_id="FD001")
+
+
+def a_storm_and_back():
+    """Two entries of the rule-set switch log, by an operator through the API: normal → storm
+    → normal (the engine is on `normal` again after)."""
+    from rest_framework.test import APIClient
+
+    operator = APIClient()
+    operator.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('admin-rules-op', ['operate'])}")
+    for name, note in (("storm", "storm front"), ("normal", "all clear")):
+        switched = operator.post(f"/api/rule-sets/{name}/activate/", {"note": note}, format="json")
+        assert switched.status_code == 200, switched.content
 
 
 def open_a_fuse_on_fd003():

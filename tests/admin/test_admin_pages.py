@@ -16,7 +16,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.admin.conftest import open_a_fuse_on_fd003
+from tests.admin.conftest import a_storm_and_back, open_a_fuse_on_fd003
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import browser, screenshot_path  # noqa: F401 (browser fixtures)
 
@@ -56,7 +56,8 @@ def page_urls() -> list[tuple[str, str]]:
 def ingest_one_event_of_each_feed():
     """Through the ingest endpoints: a SCADA trip on FD001 (an outage with its sources,
     timeline, meter links and status events), an ONU last gasp and a KAIFA SOAP message inside
-    it, a call-center ticket, and a KAIFA message for a meter nobody knows (unmatched)."""
+    it, a call-center ticket, a KAIFA message for a meter nobody knows (unmatched), a fuse
+    opened and two rule-set switches."""
     from django.contrib.auth.models import Group
     from rest_framework.test import APIClient
 
@@ -80,6 +81,7 @@ def ingest_one_event_of_each_feed():
     post("call_center", "callcenter_ticket.json")
     Group.objects.get_or_create(name="stewards")
     open_a_fuse_on_fd003()
+    a_storm_and_back()
 
 
 def sign_in(client, password: str) -> None:

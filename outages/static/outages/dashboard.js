@@ -103,6 +103,10 @@ function receive(message) {
     setLink("live", "LIVE");
     scheduleDevices(true, true);
     if (detail.target?.kind) detail.later();
+  } else if (message.type === "rules.switched") {
+    const sw = message.rules || {};
+    logLine("rules", `rule set ${sw.from_set || "?"} → ${sw.to_set || "?"}${sw.operator ? ` by ${sw.operator}` : ""}${sw.note ? ` · ${sw.note}` : ""}`);
+    if (message.summary) applySummary(message.summary);
   }
 }
 
@@ -128,6 +132,10 @@ function applySummary(summary) {
   if (!summary) return;
   const before = state.summary;
   state.summary = summary;
+  if (summary.rule_set) {
+    $("rule-set-name").textContent = summary.rule_set;
+    $("rule-set").dataset.set = summary.rule_set;
+  }
   $("kpi-outages").textContent = fmt(summary.active_outages);
   $("kpi-customers").textContent = fmt(summary.affected_customers);
   for (const status of ["detected", "confirmed", "in_progress"]) $(`kpi-${status}`).textContent = fmt(summary.by_status?.[status]);
