@@ -28,6 +28,7 @@ DATABASE_URL must name a database containing 'bench' (it is dropped and made aga
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -178,6 +179,12 @@ def run_storm(args, seed: int, first: bool, last: bool) -> dict:
     call_command("migrate", verbosity=0)
     log(f"migrated in {time.perf_counter() - began:.1f} s")
     net = load_network(args, seed)
+    if args.rule_set:
+        from outages.actions import RuleSetAlreadyActive, activate_rule_set
+
+        with contextlib.suppress(RuleSetAlreadyActive):
+            activate_rule_set(name=args.rule_set, note="bench/storm.py")
+        log(f"rule set {args.rule_set} active")
     if args.reset_events:
         sim.reset_event_state()
         log("events and outages of earlier runs cleared")
@@ -252,7 +259,7 @@ def run_storm(args, seed: int, first: bool, last: bool) -> dict:
         with connection.cursor() as cursor:
             quality = sim.evaluate(storm, cursor, post=post, watcher=watcher)
         print()
-        print(f"{args.network or 'grid'}, seed {seed}:")
+        print(f"{args.network or 'grid'}, seed {seed}, rules {args.rule_set or 'as found'}:")
         print(sim.format_report(storm, quality, post))
         if status:
             print(f"server peak RSS (VmHWM): {status.get('VmHWM', '?').strip()}")
@@ -289,7 +296,7 @@ def table(network: str, rows: list[dict]) -> str:
 
     head = (
         "| seed | faults (found / false) | precision | recall | customers error | falsely "
-        "out | wrong meters | last message → outage p95 | restoration error p50 / p95 |"
+        "out | wrong meters | last message → outage p95 | restoration error p50 / p95 (abs) |"
     )
     lines = [f"{network}:", head, "|" + "---|" * 9]
     for r in rows:
@@ -325,6 +332,7 @@ def parse_args() -> argparse.Namespace:
         help="--network: build_network_storm counts, e.g. dp=5 fuse=4 "
         "recloser=1 nested=1 backfeed=1",
     )
+    parser.add_argument("--rule-set", help="activate this rule set before the storm (e.g. storm)")
     parser.add_argument("--workdir", default="/tmp/oms-storm", help="where grids are written")
     parser.add_argument("--url", help="use this running server instead of starting a Daphne")
     parser.add_argument("--port", type=int, default=0)

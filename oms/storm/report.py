@@ -61,8 +61,8 @@ def summary(q: Quality) -> dict[str, float | int | None]:
         "wrong_meters": len(q.wrong_meters),
         "meters_checked": q.meters_checked,
         "detect_p95": pct(q.detect_wall, 0.95),
-        "restore_p50": pct(q.restore_event_time, 0.5),
-        "restore_p95": pct(q.restore_event_time, 0.95),
+        "restore_p50": pct([abs(x) for x in q.restore_event_time], 0.5),
+        "restore_p95": pct([abs(x) for x in q.restore_event_time], 0.95),
     }
 
 
@@ -80,7 +80,7 @@ def shortfalls(q: Quality) -> list[str]:
         out.append(f"customers falsely reported out {s['falsely_out']:.1%} > 1%")
     if s["detect_p95"] is not None and s["detect_p95"] > 5:
         out.append(f"last message -> correct outage p95 {s['detect_p95']:.1f} s > 5 s")
-    if s["restore_p95"] is not None and abs(s["restore_p95"]) > 60:
+    if s["restore_p95"] is not None and s["restore_p95"] > 60:
         out.append(f"restoration-time error p95 {s['restore_p95']:.0f} s > 60 s")
     return out
 
@@ -183,6 +183,8 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
         ("last message -> correct outage, wall p50/p95/max", _spread(q.detect_wall)),
         ("first_detected_at - fault start p50/p95/max", _spread(q.detect_event_time)),
         ("restoration time - fault end p50/p95/max", _spread(q.restore_event_time)),
+        ("  restoration-time error (abs) p50/p95/max",
+         _spread([abs(x) for x in q.restore_event_time])),
         ("meters with a wrong final state", f"{len(q.wrong_meters):,} of {q.meters_checked:,}"
          f" ({q.spurious_wrong:,} only gasped while fed)"),
         ("meters off that no fault touched", f"{len(q.stray_off):,}"),
