@@ -294,6 +294,15 @@ def build_network_storm(
             made.append(make(d, t0()))
         return made
 
+    # First the isolations: they need a free protective device above a switch (IEEE 123 has
+    # one, its feeder breaker).
+    for _ in range(isolation):
+        if switching.isolation(plan, t0()) is None:
+            plan.notes.append(
+                "isolation: no switch with a free protective device above it, a switch below"
+                " and a tie beyond"
+            )
+            break
     lockouts = many("feeder", feeder, plan.device_fault)
     lockouts += many("recloser", recloser, plan.device_fault)
     lockouts += many("sectionalizer", sectionalizer, plan.sectionalizer)
@@ -318,10 +327,6 @@ def build_network_storm(
     for _ in range(meter):
         if plan.meter(t0()) is None:
             plan.notes.append("meter: no DP of two meters or more with a KAIFA meter left")
-            break
-    for _ in range(isolation):
-        if switching.isolation(plan, t0()) is None:
-            plan.notes.append("isolation: no switch with a switch below it and a tie beyond")
             break
     parents = [f for f in lockouts if f.kind == SUSTAINED]
     for f in rng.sample(parents, min(nested, len(parents))):
