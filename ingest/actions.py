@@ -136,38 +136,32 @@ def _stored_keys(model, keys: list[str]) -> set[str]:
 
 
 def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, dict]]:
-    """Store and apply validated SCADA events through the seed's SQL function, in order.
+    """Store and apply validated SCADA events through the seed's SQL function, in the order of
+    their event times (a batch of a SCADA master's Kafka partitions may interleave them: a trip
+    and its reclose seconds later are applied in that order, so the interruption is recorded).
 
-    Returns the outcome of the events applied and, by index, the ones the function refused
-    as bad data (each in its own savepoint, so a refused event leaves the others applied).
-    Other database errors are server errors and propagate.
+    Returns the outcome of the events applied (answers in input order) and, by index, the ones
+    the function refused as bad data (each in its own savepoint, so a refused event leaves the
+    others applied). Other database errors are server errors and propagate.
     """
-    answers, refused = [], {}
+    answers, refused = {}, {}
     # A lone event needs no savepoint: if it is refused, its transaction has nothing else.
     savepoint = len(events) > 1
     with metrics.engine_timer("scada", len(events)), transaction.atomic():
-        for index, event in enumerate(events):
+        for index in sorted(range(len(events)), key=lambda i: scada_status.event_time(events[i])):
             try:
                 with transaction.atomic(savepoint=savepoint):
-                    stored = ingest_sql.insert_scada_event_with_meter_check(event)
+                    stored = ingest_sql.insert_scada_event_with_meter_check(events[index])
                     # A device's status is a switching operation, applied here (operators' path).
-                    answers.append(scada_status.settle_pending(stored))
+                    answers[index] = scada_status.settle_pending(stored)
             except DataError as error:
                 # The engine names the field it refused as the error's column, where it can.
                 diag = getattr(error.__cause__, "diag", None)
                 field = getattr(diag, "column_name", None) or "body"
                 refused[index] = {field: [f"Refused by the database: {_first_line(error)}"]}
-    outcome = _counts(answers)
+    outcome = _counts([answers[index] for index in sorted(answers)])
     metrics.count_ingest("scada", outcome)
     return outcome, refused
-
-
-def _replay_scada(pk: int) -> str:
-    """Apply a stored SCADA event again; a device status whose device is busy stays unmatched."""
-    try:
-        return scada_status.settle_pending(ingest_sql.apply_stored_scada_event(pk))["status"]
-    except scada_status.DeviceStatusBusy:
-        return ProcessingStatus.UNMATCHED
 
 
 def _first_line(error: Exception) -> str:
@@ -402,7 +396,7 @@ def replay_unmatched(provider: str | None = None, ids: list[int] | None = None) 
                     break
                 last_pk = rows[-1]["id"]
                 if name == "scada":
-                    statuses = [_replay_scada(row["id"]) for row in rows]
+                    statuses = [scada_status.replay(row["id"]) for row in rows]
                 else:
                     pairs = [(row["id"], FROM_ROW[name](row)) for row in rows]
                     outcomes = _apply(name, [event for _, event in pairs])

@@ -25,11 +25,14 @@ from the ingest endpoints and from replay. What it answers:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import connection, transaction
 from django.db.models import Max
 
 from ingest import sqlfuncs as ingest_sql
 from ingest.models import DEVICE_STATUS, Evidence, ProcessingStatus, ScadaEvent
+from ingest.parsers.common import parse_timestamp
 from outages.actions import operate_device
 from topology.actions import DeviceBusy, SwitchingRefused
 from topology.models import Device, Feeder, SwitchingOperation, SwitchingSource, SwitchState
@@ -167,3 +170,19 @@ def settle_pending(answer: dict) -> dict:
         return answer
     with transaction.atomic():
         return apply_device_status(answer["scada_event_id"]) or answer
+
+
+def replay(scada_event_pk: int) -> str:
+    """Apply a stored SCADA event again (its status); one whose device is busy stays unmatched."""
+    try:
+        return settle_pending(ingest_sql.apply_stored_scada_event(scada_event_pk))["status"]
+    except DeviceStatusBusy:
+        return ProcessingStatus.UNMATCHED
+
+
+def event_time(event: dict) -> datetime:
+    """A parsed SCADA event's time (bare or enveloped), for applying a batch in time order; the
+    latest possible when unreadable (the engine then refuses it)."""
+    body = event["event"] if isinstance(event.get("event"), dict) else event
+    moment, _ = parse_timestamp(str(body.get("timestamp", "")))
+    return moment or datetime.max.replace(tzinfo=UTC)

@@ -422,3 +422,15 @@ def test_a_reclosing_sequence_to_lockout_is_two_momentary_and_one_sustained_outa
     assert len(outages) == 3
     assert state("R1") == "open" and power("DP001") == {"off"}
     assert SwitchingOperation.objects.filter(source="scada").count() == 5
+
+
+def test_a_batch_applies_statuses_in_the_order_of_their_times(feed):
+    # A SCADA master's Kafka partitions interleave: the reclose is listed before its trip.
+    batch = [status("RECLOSE", "R1", at(seconds=3)), status("TRIP", "R1", at(0))]
+    response = post(feed, "scada", {"events": [*batch, {"eventType": "TRIP"}]}, batch=True)
+
+    assert response.json()["accepted"] == 2
+    assert [item["index"] for item in response.json()["rejected"]] == [2]
+    (outage,) = Outage.objects.all()
+    assert (outage.status, outage.event_type) == ("restored", "momentary")
+    assert state("R1") == "closed"
