@@ -22,15 +22,7 @@ from oms.storm.faults import MOMENTARY, Fault, Storm
 from oms.storm.posting import PostResult
 
 OUTAGES_SQL = """
-SELECT o.event_id, o.scope, o.status, o.event_type,
-       CASE o.scope
-           WHEN 'substation' THEN (SELECT substation_id FROM network_substations
-                                   WHERE id = o.device_id)
-           WHEN 'feeder' THEN (SELECT feeder_id FROM network_feeders WHERE id = o.device_id)
-           WHEN 'dp' THEN (SELECT dp_id FROM network_distribution_points WHERE id = o.device_id)
-           WHEN 'meter' THEN (SELECT meter_number FROM oms_meters WHERE id = o.device_id)
-           ELSE (SELECT code FROM network_devices WHERE id = o.device_id)
-       END AS device,
+SELECT o.event_id, o.scope, o.status, o.event_type, topology_device_code(o.scope, o.device_id),
        o.affected_meters_count, o.restored_meters_count, o.affected_customers_count,
        o.first_detected_at, o.actual_restoration_time
 FROM oms_outage_events o
