@@ -53,7 +53,9 @@ def apply_device_status(scada_event_pk: int) -> dict | None:
     event = ScadaEvent.objects.select_for_update().get(pk=scada_event_pk)
     if event.evidence not in DEVICE_STATUS:
         return None
-    payload = event.raw_payload.get("event", event.raw_payload)
+    # The device as sent (the stored columns hold the device it was applied to, once it was).
+    raw = event.raw_payload
+    payload = raw["event"] if isinstance(raw.get("event"), dict) else raw
     kind = str(payload.get("deviceType") or "").lower()
     code = str(payload.get("deviceId") or "").strip()
     found = _device(kind, code, event.feeder_id, event.substation_id)

@@ -434,3 +434,11 @@ def test_a_batch_applies_statuses_in_the_order_of_their_times(feed):
     (outage,) = Outage.objects.all()
     assert (outage.status, outage.event_type) == ("restored", "momentary")
     assert state("R1") == "closed"
+
+
+def test_an_enveloped_status_and_one_with_a_field_named_event(feed):
+    envelope = {"source": "SCADA-Simulator", "event": status("TRIP", "R1", at(0))}
+    assert post(feed, "scada", envelope).json()["status"] == "processed"
+    odd = {**status("RECLOSE", "R1", at(2)), "event": "shot 1"}  # not an envelope: a field
+    assert post(feed, "scada", odd).json()["status"] == "processed"
+    assert state("R1") == "closed"
