@@ -50,6 +50,27 @@ DEFAULT_RULES = [
     ),
 ]
 
+# Prediction on the tree (CONTRACT §11): per kind, the share of the device's DPs (with meters,
+# fed now) that must be out inside one rollup window, and the least number of distinct DPs out.
+# A share above 1 never predicts that kind (a switch does not interrupt a fault).
+PREDICTION_RULES = [
+    (f"{kind}_rollup_{rule}", "threshold", value, text.format(kind=kind))
+    for kind, fraction, count in (
+        ("fuse", "0.5", "2"),
+        ("sectionalizer", "0.5", "2"),
+        ("recloser", "0.5", "2"),
+        ("switch", "2", "2"),
+        ("feeder", "0.5", None),  # feeder_rollup_dp_count is above
+        ("substation", "0.75", "2"),
+    )
+    for rule, value, text in (
+        ("fraction", fraction, "Share of a {kind}'s DPs out that makes a {kind} outage"),
+        ("dp_count", count, "Least DPs out below a {kind} that make a {kind} outage"),
+    )
+    if value is not None
+]
+DEFAULT_RULES += PREDICTION_RULES
+
 # The rule sets shipped: (name, description). `normal` is active on a new database.
 RULE_SETS = [
     (NORMAL, "Everyday rules: every rule's value; other sets fall back to these."),

@@ -3,7 +3,8 @@
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
 -- Loss of voltage at a device (SCADA): every active meter fed from it is set off unless it has
 -- power-on evidence newer than the event; an outage stands at the device (or the active outage
--- of a device above it absorbs the event), absorbing the outages inside the device. A late
+-- of a device above it, the broadest, absorbs the event), absorbing the outages inside the
+-- device (those at DPs, meters and in-line devices below it). A late
 -- event whose meters all have newer evidence opens nothing.
 CREATE OR REPLACE FUNCTION outages_de_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
@@ -14,6 +15,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     _meters bigint[] := topology_device_meter_ids(_scope, _device_id);
     _path record;
+    _above bigint[];
     _outage bigint;
     _affected bigint[];
     _recorded bigint[];
@@ -22,6 +24,15 @@ DECLARE
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
+    -- The in-line devices above it, from the feeder's head down.
+    _above := coalesce(CASE
+        WHEN _scope IN ('recloser', 'sectionalizer', 'switch', 'fuse') THEN
+            (SELECT s.path FROM network_devices v
+               JOIN network_sections s ON s.id = v.upstream_section_id WHERE v.id = _device_id)
+        WHEN _scope IN ('dp', 'meter') THEN
+            (SELECT s.path FROM network_distribution_points d
+               JOIN network_sections s ON s.id = d.section_id WHERE d.id = _path.dp_id) END,
+        '{}');
     PERFORM outages_lock_feeders(CASE _scope
         WHEN 'substation' THEN ARRAY(SELECT id FROM network_feeders WHERE substation_id = _device_id)
         ELSE ARRAY[_path.feeder_id] END);
@@ -53,8 +64,13 @@ BEGIN
          WHERE o.status = ANY (outages_active_statuses())
            AND ((o.scope = 'substation' AND o.device_id = _path.substation_id)
              OR (o.scope = 'feeder' AND o.device_id = _path.feeder_id AND _scope NOT IN ('substation', 'feeder'))
-             OR (o.scope = 'dp' AND o.device_id = _path.dp_id AND _scope = 'meter'))
-         ORDER BY array_position(ARRAY['substation', 'feeder', 'dp'], o.scope::text)
+             OR (o.scope = 'dp' AND o.device_id = _path.dp_id AND _scope = 'meter')
+             -- an in-line device above this device (or above this DP or meter's DP)
+             OR (o.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                 AND _scope NOT IN ('substation', 'feeder')
+                 AND o.device_id = ANY (_above)))
+         ORDER BY array_position(ARRAY['substation', 'feeder'], o.scope::text) NULLS LAST,
+                  array_position(_above, o.device_id)
          LIMIT 1;
         IF _outage IS NULL THEN
             SELECT o.outage_id INTO _outage
@@ -71,15 +87,22 @@ BEGIN
                             AND o.first_detected_at >= _event_time - _window))
                    AND CASE _scope
                        WHEN 'substation' THEN o.substation_id = _device_id
-                                              AND o.scope IN ('feeder', 'dp', 'meter')
-                       WHEN 'feeder' THEN o.feeder_id = _device_id AND o.scope IN ('dp', 'meter')
+                                              AND o.scope <> 'substation'
+                       WHEN 'feeder' THEN o.feeder_id = _device_id
+                                          AND o.scope NOT IN ('substation', 'feeder')
                        WHEN 'dp' THEN o.dp_id = _device_id AND o.scope = 'meter'
                        WHEN 'meter' THEN false
-                       -- an in-line device: the DP and meter outages of the DPs it feeds
-                       ELSE o.scope IN ('dp', 'meter') AND o.dp_id IN (
-                           SELECT d.id FROM network_sections s
-                             JOIN network_distribution_points d ON d.section_id = s.id
-                            WHERE s.path @> ARRAY[_device_id]) END));
+                       -- an in-line device: the outages of the DPs it feeds and of the
+                       -- devices below it
+                       ELSE (o.scope IN ('dp', 'meter') AND o.dp_id IN (
+                                SELECT d.id FROM network_sections s
+                                  JOIN network_distribution_points d ON d.section_id = s.id
+                                 WHERE s.path @> ARRAY[_device_id]))
+                         OR (o.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                             AND o.device_id IN (
+                                SELECT v.id FROM network_devices v
+                                  JOIN network_sections s ON s.id = v.upstream_section_id
+                                 WHERE s.path @> ARRAY[_device_id])) END));
         END IF;
         UPDATE oms_outage_events o
            SET root_cause = CASE WHEN o.root_cause = '' THEN coalesce(_root_cause, '')

@@ -44,11 +44,16 @@ BEGIN
                WHEN 'feeder' THEN o.feeder_id = _device_id
                WHEN 'dp' THEN o.dp_id = _device_id
                WHEN 'meter' THEN o.meter_id = _device_id
-               -- an in-line device: its own outage and those of the DPs it feeds
+               -- an in-line device: its own outage and those of the DPs and devices it feeds
                ELSE (o.scope = _scope AND o.device_id = _device_id)
                     OR (o.scope IN ('dp', 'meter') AND o.dp_id IN (
                         SELECT d.id FROM network_sections s
                           JOIN network_distribution_points d ON d.section_id = s.id
+                         WHERE s.path @> ARRAY[_device_id]))
+                    OR (o.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                        AND o.device_id IN (
+                        SELECT v.id FROM network_devices v
+                          JOIN network_sections s ON s.id = v.upstream_section_id
                          WHERE s.path @> ARRAY[_device_id])) END);
     IF cardinality(_inside) > 0 THEN
         _still_off := ARRAY(

@@ -6,8 +6,8 @@
 --      never hides an earlier cluster) becomes one DP outage. The share is of the meters that
 --      can report: conventional and prepaid meters have no channel and never send a last gasp
 --      (all active meters when none can);
---   2. a feeder with at least feeder_rollup_dp_count DP outages inside one window becomes one
---      feeder outage.
+--   2. the DPs out climb the tree to the nearest upstream device that explains them
+--      (outages_predict, CONTRACT §11), for the feeders of these DPs.
 -- The smaller outages are merged into the new ones and their devices' meters inferred off, a
 -- whole storm's worth of DPs at once.
 CREATE OR REPLACE FUNCTION outages_roll_up(_dp_ids bigint[], _pending oms_evidence[])
@@ -16,7 +16,6 @@ LANGUAGE plpgsql AS $$
 DECLARE
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
     _fraction numeric := outages_rule('dp_rollup_fraction', 0.5);
-    _dp_count numeric := outages_rule('feeder_rollup_dp_count', 2);
     _devices bigint[];
     _starts timestamptz[];
 BEGIN
@@ -55,23 +54,8 @@ BEGIN
       INTO _devices, _starts FROM ripe;
     PERFORM outages_stand_at('dp', _devices, _starts, 'medium');
 
-    WITH windows AS (
-        SELECT o.feeder_id, o.first_detected_at AS started,
-               count(*) OVER (PARTITION BY o.feeder_id ORDER BY o.first_detected_at
-                              RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
-          FROM oms_outage_events o
-         WHERE o.scope = 'dp' AND o.status = ANY (outages_active_statuses())
-           AND o.feeder_id IN (SELECT d.feeder_id FROM network_distribution_points d
-                                WHERE d.id = ANY (_dp_ids))
-    ),
-    ripe AS (
-        SELECT w.feeder_id, min(w.started) AS started
-          FROM windows w WHERE w.out >= _dp_count
-         GROUP BY w.feeder_id
-    )
-    SELECT coalesce(array_agg(ripe.feeder_id ORDER BY ripe.feeder_id), '{}'),
-           coalesce(array_agg(ripe.started ORDER BY ripe.feeder_id), '{}')
-      INTO _devices, _starts FROM ripe;
-    PERFORM outages_stand_at('feeder', _devices, _starts, 'high');
+    PERFORM outages_predict(ARRAY(SELECT DISTINCT d.feeder_id
+                                    FROM network_distribution_points d
+                                   WHERE d.id = ANY (_dp_ids) AND d.feeder_id IS NOT NULL));
 END;
 $$;

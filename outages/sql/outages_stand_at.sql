@@ -1,7 +1,8 @@
 -- outages_stand_at(_scope text, _devices bigint[], _starts timestamptz[], _severity text)
 --   → void
 -- Roll-up's last step: an outage stands at each device (opened when there is none), absorbs
--- the active outages below it (meter outages of a DP; DP and meter outages of a feeder), and
+-- the active outages below it (meter outages of a DP; the DP, meter and in-line device outages
+-- below an in-line device, a feeder or a substation), and
 -- every meter fed from the device is inferred off and linked. Set-based over all devices.
 CREATE OR REPLACE FUNCTION outages_stand_at(_scope text, _devices bigint[],
                                             _starts timestamptz[], _severity text)
@@ -19,8 +20,21 @@ BEGIN
        FROM oms_outage_events p
        JOIN oms_outage_events c
          ON c.status = ANY (outages_active_statuses())
-        AND CASE _scope WHEN 'dp' THEN c.scope = 'meter' AND c.dp_id = p.device_id
-                        ELSE c.scope IN ('dp', 'meter') AND c.feeder_id = p.device_id END
+        AND c.id <> p.id
+        AND CASE _scope
+            WHEN 'dp' THEN c.scope = 'meter' AND c.dp_id = p.device_id
+            WHEN 'feeder' THEN c.feeder_id = p.device_id AND c.scope NOT IN ('substation', 'feeder')
+            WHEN 'substation' THEN c.substation_id = p.device_id AND c.scope <> 'substation'
+            -- an in-line device: the outages of the DPs, meters and devices below it
+            ELSE c.feeder_id = p.feeder_id AND (
+                 (c.scope IN ('dp', 'meter') AND c.dp_id IN (
+                     SELECT d.id FROM network_sections s
+                       JOIN network_distribution_points d ON d.section_id = s.id
+                      WHERE s.path @> ARRAY[p.device_id]))
+              OR (c.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse') AND c.device_id IN (
+                     SELECT v.id FROM network_devices v
+                       JOIN network_sections s ON s.id = v.upstream_section_id
+                      WHERE s.path @> ARRAY[p.device_id]))) END
       WHERE p.id = ANY (_opened)
       GROUP BY p.id;
     PERFORM outages_infer_devices_off(_opened);

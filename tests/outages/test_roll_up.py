@@ -14,6 +14,7 @@ from tests.outages.engine_helpers import (
     meter_numbers,
     power,
 )
+from topology.models import Feeder
 
 DP001 = meter_numbers(1, 20)
 DP002 = meter_numbers(21, 40)
@@ -52,7 +53,20 @@ def test_gasps_outside_the_window_do_not_roll_up(grid):
     assert {o.scope for o in active_outages()} == {"meter"}
 
 
+def test_two_dps_on_a_telemetered_feeder_stay_two_dp_outages(grid):
+    # CONTRACT §11: the breaker's telemetry shows it closed, so the feeder is not predicted.
+    meter_evidence(DP001[:10], "off", at(0))
+    meter_evidence(DP002[:10], "off", at(minutes=2))
+
+    assert sorted((o.scope, o.dp.dp_id) for o in active_outages()) == [
+        ("dp", "DP001"),
+        ("dp", "DP002"),
+    ]
+    assert set(power(DP001 + DP002).values()) == {"off"}
+
+
 def test_two_dps_out_make_one_feeder_outage_not_two(grid):
+    Feeder.objects.filter(feeder_id="FD001").update(telemetered=False)
     meter_evidence(DP001[:10], "off", at(0))
     meter_evidence(DP002[:10], "off", at(minutes=2))
 
