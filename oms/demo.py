@@ -1,10 +1,13 @@
 """`oms demo`: a working control room on one machine, from nothing.
 
-Starts the embedded PostgreSQL (settings does that when DATABASE_URL is unset), migrates, loads a
-demo grid of a few thousand meters (oms/storm/grid.py), creates an operator login and
-prints it, serves Daphne on http://127.0.0.1:8000/ and plays storms in real time through the
-real ingest endpoints: SCADA trips and last gasps first, then restorations, one storm after
-another, so the dashboard moves within seconds of starting.
+Starts the embedded PostgreSQL (settings does that when DATABASE_URL is unset), migrates, loads
+a network with protective devices (`--network`: the IEEE 8500-node feeder shipped with the
+package, or the synthetic grid with devices; oms/demo_network.py), creates an operator login
+and prints it, serves Daphne on http://127.0.0.1:8000/ and plays storms in real time through
+the real ingest and switching endpoints (oms/demo_storm.py: fuses that blow, a recloser that
+trips, recloses and locks out, a crew that isolates the fault and back-feeds through a tie),
+one storm after another; after each, the storm's quality figures — the engine's outages against
+the storm's truth (oms/demo_quality.py) — on the terminal and the dashboard.
 """
 
 from __future__ import annotations
@@ -16,24 +19,37 @@ import logging
 import queue
 import signal
 import sys
-import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from oms.demo_start import OPERATOR, exit_if_port_taken, operator_login, restore_leftovers
+from oms.demo_network import NETWORKS, load_network
+from oms.demo_start import (
+    DEMO_MOMENTARY_MINUTES,
+    OPERATOR,
+    compress_time,
+    exit_if_port_taken,
+    operator_login,
+    restore_leftovers,
+    restore_normal_state,
+)
 
 logger = logging.getLogger("oms.demo")
 
 FEED_TOKEN = "demo-feeds"
 FEED_SCOPES = ["ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"]
-# 4 substations, 3 feeders each, 6 DPs per feeder, 40 meters per DP: 2,880 meters.
-DEMO_GRID = {
-    "substations": 4,
-    "feeders_per_substation": 3,
-    "dps_per_feeder": 6,
-    "meters_per_dp": 40,
-}
+# The crew that switches during restoration: its operations are logged under this name.
+CREW_TOKEN = "demo-crew"
+CREW_SCOPES = ["operate"]
+BATCH = 500  # messages of one feed due at once go as one batch (CONTRACT §4 allows 5,000)
+
+
+def minutes(text: str) -> float:
+    value = float(text)
+    if value < 3:
+        # Below that the shortest sustained fault would fall under the demo's momentary line.
+        raise argparse.ArgumentTypeError("a storm lasts at least 3 minutes")
+    return value
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -52,13 +68,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--port", type=int, default=8000, help="TCP port to serve on (default 8000)"
     )
     parser.add_argument(
+        "--network",
+        choices=NETWORKS,
+        default="ieee8500",
+        help="ieee8500: the IEEE 8500-node test feeder shipped with the package (fuses, a "
+        "recloser, switches, ties); synthetic: a generated grid of 6 feeders with reclosers, "
+        "sectionalizers, fuses and ties between feeders (default ieee8500)",
+    )
+    parser.add_argument(
         "--reset-password",
         action="store_true",
         help="give the operator a new password (logs out its open sessions); otherwise the "
         "password of the last start is kept",
     )
     parser.add_argument(
-        "--storm-minutes", type=float, default=4.0, help="longest outage of a storm (minutes)"
+        "--storm-minutes",
+        type=minutes,
+        default=4.0,
+        help="length of one storm (minutes, at least 3; default 4)",
     )
     parser.add_argument("--pause", type=float, default=20.0, help="seconds between storms")
     parser.add_argument("--no-storm", action="store_true", help="serve only, feed nothing")
@@ -73,154 +100,176 @@ def prepare_database() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def load_demo_grid() -> None:
-    from meters.models import Meter
-
-    if Meter.objects.exists():
-        print(f"· grid already loaded ({Meter.objects.count():,} meters)", flush=True)
-        return
-    from oms.storm import generate_grid
-    from topology.grid import import_grid
-
-    with tempfile.TemporaryDirectory(prefix="oms-demo-grid-") as folder:
-        summary = generate_grid(folder, seed=7, **DEMO_GRID)
-        report = import_grid(folder)
-    # The demo's network starts energized (a real one learns it from meter reads).
-    Meter.objects.filter(power_status="unknown").update(
-        power_status="on", communication_status="online"
-    )
-    if getattr(report, "errors", None):
-        print(f"! grid import reported {len(report.errors)} problem(s)", flush=True)
-    print(
-        f"· demo grid: {summary.substations} substations, {summary.feeders} feeders, "
-        f"{summary.dps} distribution points, {summary.meters:,} meters",
-        flush=True,
-    )
-
-
-def create_logins(reset_password: bool = False) -> tuple[str, str]:
-    """The operator's password (kept across starts unless reset) and the feeds' token."""
+def create_logins(reset_password: bool = False) -> tuple[str, str, str]:
+    """The operator's password (kept across starts unless reset), the feeds' and the crew's
+    tokens."""
     from oms.tokens import issue_token
 
-    return operator_login(reset_password), issue_token(FEED_TOKEN, FEED_SCOPES)
+    return (
+        operator_login(reset_password),
+        issue_token(FEED_TOKEN, FEED_SCOPES),
+        issue_token(CREW_TOKEN, CREW_SCOPES),
+    )
 
 
-class StormPlayer(threading.Thread):
-    """Plays storms in real time by POSTing each message to /api/ingest/<provider>/.
+def build_storm(network: str, feeders: list[str], seed: int, minutes: float, start=None):
+    """The next storm on the network as the database holds it now (oms.demo_storm)."""
+    from django.db import connection
 
-    One sender per provider keeps each feed's own order (as a real feed would) while a slow
-    answer from one feed does not hold the others back.
-    """
+    from oms.demo_storm import Network, build_demo_storm
+    from oms.storm import GridView
 
-    def __init__(self, base: str, token: str, *, minutes: float, pause: float, seed: int):
-        super().__init__(name="oms-demo-storms", daemon=True)
+    with connection.cursor() as cursor:
+        graph = Network.read(feeders, cursor)
+    grid = GridView.from_db()
+    return build_demo_storm(graph, grid, seed, minutes=minutes, start=start, feeders=feeders)
+
+
+def storm_figures(demo, network: str, seed: int, switching: list[dict]) -> dict:
+    """Score the storm just played against the database, print and keep the figures."""
+    from django.db import connection
+
+    from oms import demo_quality
+
+    with connection.cursor() as cursor:
+        figures = demo_quality.score(demo, cursor, network=network, seed=seed, switching=switching)
+    demo_quality.save(figures)
+    print(demo_quality.format_figures(figures), flush=True)
+    return figures
+
+
+class Poster:
+    """POSTs each message to /api/ingest/<provider>/ (or a crew's operation to
+    /api/devices/<kind>/<code>/operate/) with keep-alive connections, one sender per channel so
+    each feed keeps its own order while a slow answer from one does not hold the others back.
+    Messages of one feed that are due together go as one batch."""
+
+    def __init__(self, base: str, token: str, crew_token: str):
         self.host, port = base.rsplit("//", 1)[1].split(":")
         self.port = int(port)
-        self.token = token
-        self.minutes = minutes
-        self.pause = pause
-        self.seed = seed
+        self.tokens = {"feed": token, "crew": crew_token}
         self.local = threading.local()
         self.queues: dict[str, queue.Queue] = {}
         self.failed = 0
+        self.switching: list[dict] = []
 
-    def post(self, provider: str, payload: dict) -> int:
+    def post(self, path: str, payload: dict, token: str) -> tuple[int, dict]:
         body = json.dumps(payload).encode()
-        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         for _ in range(3):
             connection = getattr(self.local, "connection", None)
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
                     self.local.connection = connection
-                connection.request("POST", f"/api/ingest/{provider}/", body, headers)
+                connection.request("POST", path, body, headers)
                 response = connection.getresponse()
-                response.read()
-                return response.status
+                answer = response.read()
+                try:
+                    return response.status, json.loads(answer or b"{}")
+                except ValueError:
+                    return response.status, {}
             except (OSError, http.client.HTTPException):
                 connection.close()
                 self.local.connection = None
                 time.sleep(0.5)
-        return 0
+        return 0, {}
 
-    def sender(self, provider: str) -> queue.Queue:
-        """The queue of one feed's sender thread (started on first use)."""
-        if provider not in self.queues:
+    def send(self, channel: str, payloads: list[dict]) -> None:
+        if channel == "operate":
+            for step in payloads:
+                path = f"/api/devices/{step['kind']}/{step['code']}/operate/"
+                status, answer = self.post(path, step, self.tokens["crew"])
+                done = answer.get("switching") if status == 200 else None
+                self.switching.append(done or {**step, "refused": status, "answer": answer})
+                if status != 200:
+                    self.failed += 1
+                    print(f"! {step['action']} {step['kind']} {step['code']}: {status} "
+                          f"{answer.get('detail', '')}", flush=True)  # fmt: skip
+            return
+        if len(payloads) == 1:
+            status, _ = self.post(f"/api/ingest/{channel}/", payloads[0], self.tokens["feed"])
+            self.failed += status not in (200, 201)
+            return
+        path = f"/api/ingest/{channel}/batch/"
+        status, answer = self.post(path, {"events": payloads}, self.tokens["feed"])
+        self.failed += len(payloads) if status != 200 else len(answer.get("rejected", []))
+
+    def put(self, channel: str, payload: dict) -> None:
+        """Queue a message on its channel's sender (started on first use)."""
+        if channel not in self.queues:
             pending: queue.Queue = queue.Queue()
 
             def drain():
                 while True:
-                    payload = pending.get()
-                    if self.post(provider, payload) not in (200, 201):
-                        self.failed += 1
-                    pending.task_done()
+                    payloads = [pending.get()]
+                    while len(payloads) < BATCH and channel != "operate":
+                        try:
+                            payloads.append(pending.get_nowait())
+                        except queue.Empty:
+                            break
+                    try:
+                        self.send(channel, payloads)
+                    finally:
+                        for _ in payloads:
+                            pending.task_done()
 
-            threading.Thread(target=drain, name=f"oms-demo-{provider}", daemon=True).start()
-            self.queues[provider] = pending
-        return self.queues[provider]
+            threading.Thread(target=drain, name=f"oms-demo-{channel}", daemon=True).start()
+            self.queues[channel] = pending
+        self.queues[channel].put(payload)
 
-    def build(self, seed: int):
-        from oms.storm import GridView, build_storm
+    def join(self) -> None:
+        for pending in list(self.queues.values()):
+            pending.join()
 
-        grid = GridView.from_db()
-        options = dict(
-            feeder_faults=2,
-            dp_faults=3,
-            dp_blips=1,
-            feeder_blips=1,
-            nested_dps=1,
-            nested_meters=2,
-            late_share=0.0,
-            call_share=0.15,
-            storm_minutes=20.0,
-            # Sustained faults last 30 to 180 storm minutes: scaled so the longest lasts about
-            # `minutes`, and most are restored well before.
-            time_scale=self.minutes / 180.0,
-        )
-        now = datetime.now(UTC)
-        probe = build_storm(grid, seed, start=now, **options)
-        lead = probe.emissions[0].arrival if probe.emissions else 0.0
-        # Start the storm's clock `lead` seconds ago: its first message is due now, and no
-        # event time is ever ahead of the wall clock when its message is sent.
-        return build_storm(grid, seed, start=now - timedelta(seconds=lead), **options)
 
-    def run(self) -> None:
+class StormPlayer(threading.Thread):
+    """Plays storms in real time on the demo's network: each message at its time, through the
+    real ingest and switching endpoints; after each storm, its quality figures."""
+
+    def __init__(self, base, token, crew_token, *, network, feeders, minutes, pause, seed):
+        super().__init__(name="oms-demo-storms", daemon=True)
+        self.poster = Poster(base, token, crew_token)
+        self.network, self.feeders = network, feeders
+        self.minutes, self.pause, self.seed = minutes, pause, seed
+
+    def play(self, seed: int) -> dict:
         from django.db import connection
 
+        try:
+            demo = build_storm(self.network, self.feeders, seed, self.minutes, datetime.now(UTC))
+        finally:
+            connection.close()
+        counts = demo.storm.counts()
+        print(f"· storm {seed} on {self.network}: {counts['total']:,} messages over "
+              f"~{self.minutes:g} min", flush=True)  # fmt: skip
+        for line in demo.story:
+            print(f"    {line}", flush=True)
+        origin = demo.start.timestamp()
+        self.poster.failed, self.poster.switching = 0, []
+        for arrival, channel, payload in demo.timeline():
+            delay = origin + arrival - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            self.poster.put(channel, payload)
+        self.poster.join()
+        time.sleep(3)  # the last answers are in; let the pushes settle before scoring
+        print(f"· storm {seed} played: {counts['total']:,} messages, {self.poster.failed} not "
+              "accepted", flush=True)  # fmt: skip
+        try:
+            return storm_figures(demo, self.network, seed, self.poster.switching)
+        finally:
+            connection.close()
+
+    def run(self) -> None:
         seed = self.seed
         while True:
             try:
-                storm = self.build(seed)
+                self.play(seed)
             except Exception as exc:
-                print(f"! could not build a storm: {exc}", flush=True)
+                logger.exception("storm %s", seed)
+                print(f"! storm {seed} stopped: {exc}", flush=True)
                 return
-            finally:
-                connection.close()
-            counts = storm.counts()
-            print(
-                f"· storm {seed}: {len(storm.faults)} faults, {counts['total']:,} messages "
-                f"over ~{self.minutes:g} min",
-                flush=True,
-            )
-            origin = storm.start.timestamp()
-            # The storm's long tail (retransmissions minutes later) is skipped: the next storm
-            # starts once the last restoration has been heard.
-            ends = [fault.end for fault in storm.faults if fault.end is not None]
-            cutoff = max(ends, default=0.0) + 90.0
-            sent, self.failed = 0, 0
-            for arrival, provider, payload in storm.timeline():
-                if arrival > cutoff:
-                    break
-                delay = origin + arrival - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                self.sender(provider).put(payload)
-                sent += 1
-            for pending in self.queues.values():
-                pending.join()
-            print(
-                f"· storm {seed} played: {sent:,} messages, {self.failed} not accepted", flush=True
-            )
             seed += 1
             time.sleep(self.pause)
 
@@ -272,11 +321,20 @@ def run(args: argparse.Namespace) -> None:
 
     logging.getLogger("django.request").setLevel(logging.ERROR)
     prepare_database()
-    load_demo_grid()
+    feeders = load_network(args.network)
+    if compress_time():
+        print(
+            "· storms here last minutes, not hours: momentary_max_minutes set to "
+            f"{DEMO_MOMENTARY_MINUTES:g} (admin, correlation rules)",
+            flush=True,
+        )
+    switched = restore_normal_state()
+    if switched:
+        print(f"· {switched} device(s) a stopped storm left switched: back to normal", flush=True)
     left = restore_leftovers()
     if left:
         print(f"· restored the {left} outage(s) a stopped storm had left active", flush=True)
-    password, token = create_logins(args.reset_password)
+    password, token, crew_token = create_logins(args.reset_password)
     connections.close_all()
     base = f"http://{args.host}:{args.port}"
     print(
@@ -293,6 +351,9 @@ def run(args: argparse.Namespace) -> None:
         if args.no_storm:
             return
         seed = args.seed if args.seed is not None else int(time.time()) % 10_000
-        StormPlayer(base, token, minutes=args.storm_minutes, pause=args.pause, seed=seed).start()
+        StormPlayer(
+            base, token, crew_token, network=args.network, feeders=feeders,
+            minutes=args.storm_minutes, pause=args.pause, seed=seed,
+        ).start()  # fmt: skip
 
     serve(args.host, args.port, on_ready)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("api/demo/storm/", views.DemoStormView.as_view(), name="demo-storm"),
     path("api/", include("ingest.api.urls")),
     path("api/", include("topology.api.urls")),
     path("api/", include("meters.api.urls")),

@@ -1,4 +1,5 @@
-"""Pages and probes that belong to no single app: `/healthz` and the operator dashboard."""
+"""Pages and probes that belong to no single app: `/healthz`, the operator dashboard and the
+last demo storm's figures."""
 
 import asyncio
 import logging
@@ -11,7 +12,13 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from oms import demo_quality
 from oms.tokens import user_has_scope
 
 logger = logging.getLogger(__name__)
@@ -73,3 +80,20 @@ def dashboard(request):
         "dashboard.html",
         {"can_operate": user_has_scope(request.user, "operate")},
     )
+
+
+class DemoStormView(APIView):
+    """The quality figures of the last storm `oms demo` played (oms/demo_quality.py): the
+    engine's outages against the storm's ground truth. 404 where no demo storm was played."""
+
+    required_scope = "read"
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: None})
+    def get(self, request):
+        figures = demo_quality.load()
+        if figures is None:
+            return Response(
+                {"detail": "No demo storm has been played here.", "code": "not_found"},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(figures)
