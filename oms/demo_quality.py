@@ -84,10 +84,13 @@ def score(demo, cursor, *, network: str, seed: int, switching: list[dict] = ()) 
     blips = [f for f in faults if f["kind"] == MOMENTARY]
     numbers = sorted(storm.expected_state)
     cursor.execute(
-        "SELECT meter_number, power_status FROM oms_meters WHERE meter_number = ANY(%s)", [numbers]
+        "SELECT meter_number, power_status FROM oms_meters WHERE meter_number = ANY(%s)",
+        [numbers + sorted(storm.unobservable)],
     )
     got = dict(cursor.fetchall())
     wrong = [n for n in numbers if got.get(n) != storm.expected_state[n]]
+    # Meters without a channel behind a replaced fuse: no evidence can say they are back.
+    unknowable_off = sum(1 for n in storm.unobservable if got.get(n) != "on")
     p95 = _pct(restore_errors, 0.95)
     return {
         "network": network,
@@ -109,16 +112,32 @@ def score(demo, cursor, *, network: str, seed: int, switching: list[dict] = ()) 
         ],
         "momentary_recorded": sum(1 for f in blips if f["found"]),
         "momentary": len(blips),
+        # Every customer a sustained fault put out (truth), and the count error of right outages.
+        "customers_out": len(
+            {
+                storm.meter_info[n].customer or n
+                for f in storm.faults
+                if f.kind != MOMENTARY
+                for n in f.meters
+            }
+        ),
+        "customers_error": sum(abs(f["engine_customers"] - f["customers"]) for f in right),
         "customers_true": sum(f["customers"] for f in right),
         "customers_engine": sum(f["engine_customers"] for f in right),
         "restoration_error_p95_s": None if p95 is None else round(p95, 1),
         "planned_outages": len(planned),
         "switching": list(switching),
-        "back_fed_meters": sum(
-            s.get("meters_energized") or 0 for s in switching if "tie" in s.get("note", "")
+        "back_fed_meters": demo.back_fed,
+        # What the engine counted as re-energized when the tie closed (its own figure).
+        "back_fed_engine": sum(
+            s.get("meters_energized") or 0
+            for s in switching
+            if s.get("note") == "back-feed through the tie"
         ),
         "meters_checked": len(numbers),
         "meters_wrong": len(wrong),
+        "meters_unknowable": len(storm.unobservable),
+        "meters_unknowable_off": unknowable_off,
     }
 
 
@@ -134,13 +153,14 @@ def format_figures(figures: dict) -> str:
         f"{ratio(figures['precision'])}, recall {ratio(figures['recall'])} "
         f"({figures['right']}/{figures['sustained']} faults at the right device, "
         f"{len(figures['false_outages'])} false outages)",
-        f"  customers (right outages) true {figures['customers_true']:,} / engine "
-        f"{figures['customers_engine']:,}; momentary recorded {figures['momentary_recorded']}/"
-        f"{figures['momentary']}; restoration error p95 "
-        f"{'n/a' if p95 is None else f'{p95:,.0f} s'}; meters in a wrong final state "
-        f"{figures['meters_wrong']:,} of {figures['meters_checked']:,}",
+        f"  customers out {figures['customers_out']:,}; at the right outages true "
+        f"{figures['customers_true']:,}, engine {figures['customers_engine']:,}",
+        f"  momentary recorded {figures['momentary_recorded']}/{figures['momentary']}; "
+        f"restoration error p95 {'n/a' if p95 is None else f'{p95:,.0f} s'}; meters in a "
+        f"wrong final state {figures['meters_wrong']:,} of {figures['meters_checked']:,}",
         f"  switching: {len(figures['switching'])} operations, "
-        f"{figures['back_fed_meters']:,} meters back-fed through the tie",
+        f"{figures['back_fed_meters']:,} meters back-fed through the tie (the engine counted "
+        f"{figures['back_fed_engine']:,} re-energized)",
     ]
     for f in figures["faults"]:
         if f["kind"] != MOMENTARY:

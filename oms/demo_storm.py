@@ -161,6 +161,7 @@ class DemoStorm:
     steps: list[Step] = field(default_factory=list)
     story: list[str] = field(default_factory=list)  # what happens, for the terminal
     feeders: list[str] = field(default_factory=list)
+    back_fed: int = 0  # meters the tie feeds while the faulted section is isolated (truth)
 
     @property
     def start(self) -> datetime:
@@ -233,8 +234,10 @@ def build_demo_storm(
     fuses.sort(key=lambda f: len(network.dps_below(f)) < 3)  # laterals of a few DPs first
     length = 60.0 * minutes
     t_lock = 0.12 * length + 12
-    t_close_r = t_lock + 0.12 * length
-    t_repair = 0.8 * length
+    # Every sustained part lasts over 30 s (oms demo's momentary line, oms.demo_start).
+    t_close_r = t_lock + 0.2 * length
+    t_tie = t_lock + 0.25 * length
+    t_repair = 0.82 * length
     causes: list[tuple[float, float, set[str], str]] = []  # start, end, DPs, why
     faults: list[tuple[str, Dev, float, float, set[str]]] = []  # kind, device, start, end, DPs
     story = []
@@ -249,9 +252,8 @@ def build_demo_storm(
     story.append(f"recloser {recloser.code} locks out: {len(below_r)} DPs off")
     steps = []
     if up.id != recloser.id:
-        steps.append(Step(t_lock + 0.06 * length, up.kind, up.code, "open", "isolate the fault"))
-    steps.append(Step(t_lock + 0.09 * length, down.kind, down.code, "open", "isolate the fault"))
-    t_tie = t_lock + 0.16 * length
+        steps.append(Step(t_lock + 0.05 * length, up.kind, up.code, "open", "isolate the fault"))
+    steps.append(Step(t_lock + 0.08 * length, down.kind, down.code, "open", "isolate the fault"))
     steps.append(Step(t_tie, tie.kind, tie.code, "close", "back-feed through the tie"))
     if up.id != recloser.id:
         causes.append((t_lock, t_close_r, below_r - below_u, "lockout"))
@@ -271,15 +273,18 @@ def build_demo_storm(
     )
     if len(fuses) > 1:
         f2 = fuses[1]
-        faults.append((SUSTAINED, f2, t_tie + 0.08 * length, 0.7 * length, network.dps_below(f2)))
+        t0 = t_lock + 0.3 * length
+        faults.append((SUSTAINED, f2, t0, max(0.75 * length, t0 + 45), network.dps_below(f2)))
         story.append(f"fuse {f2.code} blows ({len(faults[-1][4])} DPs) during the back-feed")
     for kind, device, t0, t1, dps in faults:
         if kind != SUSTAINED or device.id != recloser.id:
             causes.append((t0, t1, dps, kind))
-    return _emit(
+    demo = _emit(
         network, grid, rng, seed, faults, causes, steps, story, recloser,
         (t_close_r if up.id != recloser.id else t_repair), length, start, feeders,
     )  # fmt: skip
+    demo.back_fed = sum(len(grid.meters.get(dp, [])) for dp in below_d)
+    return demo
 
 
 def _emit(network, grid, rng, seed, faults, causes, steps, story, recloser, t_close_r, length,
@@ -328,16 +333,20 @@ def _emit(network, grid, rng, seed, faults, causes, steps, story, recloser, t_cl
     for fault in truth:
         for dp in {meter_info[x].dp for x in fault.meters}:
             index_of.setdefault(dp, fault.index)
-    expected = {}
+    expected, unobservable = {}, set()
+    # Back by AMI alone (a fuse replaced): a meter without a channel cannot tell it.
+    ami_only = {f.end for f in truth if f.scope == "fuse"}
     sent_onu: set[tuple[str, int, str]] = set()
     for dp, intervals in spans.items():
-        for t_off, t_on in _merge(intervals):
+        merged = _merge(intervals)
+        for t_off, t_on in merged:
             for m in grid.meters.get(dp, []):
-                expected[m.number] = "on"
+                if _reporter(m) is None and merged[-1][1] in ami_only:
+                    unobservable.add(m.number)
+                else:
+                    expected[m.number] = "on"
                 for kind, t in (("lg", t_off), ("pu", t_on)):
-                    reporter = (
-                        ("onu", m.onu_id) if m.onu_id else ("kaifa", m) if m.channel else None
-                    )
+                    reporter = _reporter(m)
                     if reporter is None or rng.random() > (0.85 if kind == "lg" else 0.95):
                         continue
                     if reporter[0] == "onu":
@@ -358,7 +367,7 @@ def _emit(network, grid, rng, seed, faults, causes, steps, story, recloser, t_cl
     emissions.sort(key=lambda e: (e.arrival, e.seq))
     if start is None:
         start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=length + 60)
-    storm = Storm(start, truth, emissions, expected, set(), grid, onus, meter_info, 0.3)
+    storm = Storm(start, truth, emissions, expected, unobservable, grid, onus, meter_info, 0.3)
     return DemoStorm(storm, steps, story, list(feeders))
 
 

@@ -9,15 +9,37 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_loads_a_grid_of_a_few_thousand_meters_once(capsys):
+def test_demo_loads_the_ieee8500_feeder_it_ships_once(capsys):
+    """The package's own copy of IEEE 8500 (no fixtures folder needed): its fuses, its relay as
+    a recloser, its switches and normally-open ties, a meter per load, all energized."""
     from meters.models import Meter
-    from oms.demo import load_demo_grid
+    from oms.demo_network import IEEE8500, load_network
+    from topology.models import Device
 
-    load_demo_grid()
-    assert 2000 <= Meter.objects.count() <= 5000
+    assert "Redistributions of source code must retain" in (IEEE8500 / "LICENSE").read_text()
+    feeders = load_network("ieee8500")
+    assert feeders == ["a8735_48332_sw"]
+    assert Meter.objects.filter(feeder__feeder_id__in=feeders).count() == 1177
     assert not Meter.objects.exclude(power_status="on").exists()  # the demo starts energized
-    load_demo_grid()  # a second start keeps what is there
+    kinds = {kind: Device.objects.filter(kind=kind) for kind in ("fuse", "recloser", "switch")}
+    assert kinds["fuse"].count() == 30
+    assert list(kinds["recloser"].values_list("code", "telemetered")) == [("subbreaker", True)]
+    assert kinds["switch"].filter(normal_state="open").count() == 5  # the ties
+    assert load_network("ieee8500") == feeders  # a second start keeps what is there
     assert "already loaded" in capsys.readouterr().out
+
+
+def test_demo_loads_the_synthetic_grid_with_devices_on_request():
+    from meters.models import Meter
+    from oms.demo_network import load_network
+    from topology.models import Device
+
+    feeders = load_network("synthetic")
+    assert len(feeders) == 6
+    assert Meter.objects.count() == 2400
+    for kind, count in (("recloser", 6), ("sectionalizer", 6), ("fuse", 24)):
+        assert Device.objects.filter(kind=kind).count() == count, kind
+    assert Device.objects.filter(kind="switch", normal_state="open").count() == 5  # ties
 
 
 def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scopes(
@@ -26,19 +48,20 @@ def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scop
     from django.contrib.auth import authenticate
     from django.test import RequestFactory
 
-    from oms.demo import FEED_TOKEN, OPERATOR, create_logins
+    from oms.demo import CREW_TOKEN, FEED_TOKEN, OPERATOR, create_logins
     from oms.models import ApiToken
     from oms.tokens import user_has_scope
 
     monkeypatch.setenv("OMS_DATA_DIR", str(tmp_path))
-    password, key = create_logins()
+    password, key, crew = create_logins()
     # django-axes needs the request a login comes with.
     login = RequestFactory().post("/accounts/login/")
     user = authenticate(login, username=OPERATOR, password=password)
     assert user is not None and user_has_scope(user, "operate")
     feeds = ApiToken.objects.get(name=FEED_TOKEN)
     assert {"ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center"} <= set(feeds.scopes)
-    assert key
+    assert key and crew
+    assert ApiToken.objects.get(name=CREW_TOKEN).scopes == ["operate"]  # the crew switches
     assert (tmp_path / "demo-operator-password").stat().st_mode & 0o077 == 0  # owner only
     assert create_logins()[0] == password  # the next start keeps it
     renewed = create_logins(reset_password=True)[0]
@@ -47,19 +70,32 @@ def test_demo_login_can_operate_is_kept_across_starts_and_feeds_hold_ingest_scop
     assert not user.check_password(password) and user.check_password(renewed)
 
 
-def test_demo_storms_start_now_and_never_run_ahead_of_the_clock():
-    from oms.demo import StormPlayer, load_demo_grid
+@pytest.mark.parametrize("network", ["ieee8500", "synthetic"])
+def test_demo_storms_start_now_and_never_run_ahead_of_the_clock(network):
+    from oms.demo import build_storm
+    from oms.demo_network import load_network
 
-    load_demo_grid()
-    player = StormPlayer("http://127.0.0.1:9", "key", minutes=2, pause=1, seed=5)
+    feeders = load_network(network)
     before = datetime.now(UTC)
-    storm = player.build(5)
+    demo = build_storm(network, feeders, 5, 4.0, before)
+    storm = demo.storm
     first = storm.start + timedelta(seconds=storm.emissions[0].arrival)
     assert abs((first - before).total_seconds()) < 30  # the dashboard moves within seconds
     providers = {e.provider for e in storm.emissions}
-    assert {"scada", "onu", "kaifa"} <= providers
+    assert {"scada", "onu", "kaifa", "operate"} <= providers
     assert all(e.event_time <= e.arrival for e in storm.emissions)
     assert any(e.phase == 1 for e in storm.emissions)  # restorations follow
+    kinds = {(f.kind, f.scope) for f in storm.faults}
+    assert {("sustained", "fuse"), ("sustained", "recloser"), ("momentary", "recloser")} <= kinds
+    # The crew isolates, back-feeds through a tie, and puts everything back as it was.
+    ties = [s for s in demo.steps if s.note == "back-feed through the tie"]
+    assert len(ties) == 1 and ties[0].action == "close"
+    for code in {s.code for s in demo.steps}:
+        actions = [s.action for s in demo.steps if s.code == code]
+        assert actions[0] != actions[-1] and len(actions) == 2, (code, actions)
+    scada = [storm.render(e) if e.provider != "scada" else demo.render(e)
+             for e in storm.emissions if e.provider == "scada"]  # fmt: skip
+    assert {event["deviceType"] for event in scada} == {"recloser"}  # CONTRACT §10 deviceId
 
 
 def test_oms_demo_takes_its_options():
@@ -67,6 +103,10 @@ def test_oms_demo_takes_its_options():
 
     args = parse_args(["--port", "8123", "--no-storm"])
     assert args.port == 8123 and args.no_storm and args.host == "127.0.0.1"
+    assert args.network == "ieee8500"
+    assert parse_args(["--network", "synthetic"]).network == "synthetic"
+    with pytest.raises(SystemExit):
+        parse_args(["--storm-minutes", "1"])  # shorter than the demo's momentary line allows
 
 
 def test_a_restart_restores_what_a_stopped_storm_left_active(grid):

@@ -9,6 +9,7 @@
 import { $, ageText, allPages, api, applyWidths, deviceOf, esc, fmt, hhmm, hhmmss, sources } from "./common.js";
 import { Detail } from "./detail.js";
 import { NetworkMap, outageKey } from "./network_map.js";
+import { startStormPanel } from "./storm_panel.js";
 
 const ACTIVE = new Set(["detected", "confirmed", "in_progress"]);
 const SILENCE_LIMIT_MS = 20000; // heartbeats come every few seconds; silence means a dead link
@@ -100,6 +101,7 @@ function receive(message) {
     const op = message.switching || {};
     const who = op.operator ? ` by ${op.operator}` : op.source ? ` (${op.source})` : "";
     logLine("switching", `${op.device_kind || ""} ${op.device_code || ""} ${op.from_state || "?"} → ${op.to_state || "?"}${who}${op.note ? ` · ${op.note}` : ""}`);
+    if (message.summary) applySummary(message.summary);
     setLink("live", "LIVE");
     scheduleDevices(true, true);
     if (detail.target?.kind) detail.later();
@@ -128,6 +130,16 @@ function applyOutage(kind, outage) {
   if (detail.isOutage(id)) detail.later();
 }
 
+// Outages by the kind of device they stand at: six places, in the tree's order — every kind
+// with outages (the six largest if more), the usual ones filling the rest.
+const KINDS = ["substation", "feeder", "recloser", "sectionalizer", "switch", "fuse", "dp", "meter"];
+const FILL = ["feeder", "recloser", "fuse", "dp", "meter", "substation"];
+function scopesShown(byScope) {
+  const out = KINDS.filter((k) => byScope[k] > 0).sort((a, b) => byScope[b] - byScope[a]).slice(0, 6);
+  for (const k of FILL) if (out.length < 6 && !out.includes(k)) out.push(k);
+  return KINDS.filter((k) => out.includes(k));
+}
+
 function applySummary(summary) {
   if (!summary) return;
   const before = state.summary;
@@ -139,7 +151,7 @@ function applySummary(summary) {
   $("kpi-outages").textContent = fmt(summary.active_outages);
   $("kpi-customers").textContent = fmt(summary.affected_customers);
   for (const status of ["detected", "confirmed", "in_progress"]) $(`kpi-${status}`).textContent = fmt(summary.by_status?.[status]);
-  $("kpi-scopes").innerHTML = ["substation", "feeder", "dp", "meter"]
+  $("kpi-scopes").innerHTML = scopesShown(summary.by_scope || {})
     .map((s) => `<div><span class="scope scope-${s}">${s}</span> <b>${fmt(summary.by_scope?.[s] || 0)}</b></div>`).join("");
   if (before && before.active_outages !== summary.active_outages) {
     for (const el of document.querySelectorAll(".kpi-alert")) { el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash"); }
@@ -381,3 +393,4 @@ tick();
 setInterval(tick, 1000);
 setInterval(() => scheduleDevices(false, true), 30000); // safety net beside the pushes
 connect();
+startStormPanel();
