@@ -185,10 +185,11 @@ class DemoStorm:
 def scada_payload(storm: Storm, e: Emission) -> dict:
     device: Dev = e.ref
     lov = e.kind in ("trip", "lockout")
+    # A telemetered device's own status (CONTRACT §10): TRIP, RECLOSE, LOCKOUT, CLOSE.
     event = {
         "eventId": f"demo-{e.event_id}",
-        "eventType": "MV_AlarmLossOfVoltage" if lov else "MV_AlarmRestoration",
-        "alarmType": "De-energized" if lov else "Energized",
+        "eventType": "MV_DeviceStatus",
+        "alarmType": e.kind.upper(),
         "substationId": device.substation,
         "feederId": device.feeder,
         "timestamp": storm.timestamp(e.event_time),
