@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from oms.storm.network import GridMeter, GridView
 
 SUSTAINED, MOMENTARY, NESTED = "sustained", "momentary", "nested"
+PLANNED = "planned"  # an operators' interruption: the brief one of returning to normal
 OUTAGE_PHASE, RESTORATION_PHASE = 0, 1
 REPEAT_WEIGHTS = {1: 35, 2: 25, 3: 15, 4: 10, 5: 8, 6: 7}  # copies of one last gasp (V9: ≤ 6)
 
@@ -20,7 +21,7 @@ class Fault:
     """One injected interruption: what the engine should settle on."""
 
     index: int
-    kind: str  # sustained | momentary | nested
+    kind: str  # sustained | momentary | nested | planned
     scope: str  # the device's kind: substation | feeder | recloser | … | fuse | dp | meter
     device: str  # its code
     feeder: str

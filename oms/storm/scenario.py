@@ -267,6 +267,7 @@ def build_network_storm(
     nested: int = 1,
     backfeed: int = 1,
     isolation: int = 1,
+    return_to_normal: bool = True,
     fuse_saving_share: float = 0.3,
     noise: Noise | None = None,
     storm_minutes: float = 20.0,
@@ -279,6 +280,7 @@ def build_network_storm(
     rng = random.Random(seed)
     emitter = Emitter(rng, f"{seed % 0xFFFF:04x}", noise or Noise())
     plan = Plan(net, rng, emitter, time_scale)
+    plan.return_to_normal = return_to_normal
     window = storm_minutes * 60 * time_scale
 
     def t0() -> float:

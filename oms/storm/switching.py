@@ -4,7 +4,7 @@ The operations are emitted as `operate` messages (POST /api/devices/<kind>/<code
 
 from __future__ import annotations
 
-from oms.storm.faults import NESTED, SUSTAINED, Fault
+from oms.storm.faults import NESTED, PLANNED, SUSTAINED, Fault
 from oms.storm.tree import NetDevice
 
 OPERABLE = ("switch", "sectionalizer")
@@ -36,7 +36,8 @@ def isolation(plan, t0: float) -> Fault | None:
     """A fault on the section just below a closed switch Z: the protective device P above
     it locks out; operators open Z and a switch C below it (isolating Z's section), P is
     closed again, a tie back-feeds what lies below C; after the repair Z is closed. The
-    truth: P's fault (until P closes) and a nested fault at Z (its section, until Z closes).
+    truth: P's fault (until P closes) and a nested fault at Z (its section, until Z closes);
+    then, with `return_to_normal`, the tie opened and C closed (`back_to_normal`).
     """
     zs = [z for kind in OPERABLE for z in plan.net.of_kind(kind)]
     plan.rng.shuffle(zs)
@@ -77,7 +78,21 @@ def isolation(plan, t0: float) -> Fault | None:
         plan.at(t, action, device, fault)
         plan.out.operate(device, action, t, fault)
     plan.repair(p, t_p, f)
+    if plan.return_to_normal:
+        back_to_normal(plan, tie, c, t1)
     return f
+
+
+def back_to_normal(plan, tie: NetDevice, switch: NetDevice, after: float) -> None:
+    """After the repair, operators open the tie and close the switch it stood in for (open
+    transition: the engine refuses to parallel two sources), a brief planned interruption of
+    what the tie fed: a `planned` fault at the tie."""
+    t_open = after + plan.rng.uniform(5, 30) * 60 * plan.scale
+    t_close = t_open + plan.rng.uniform(10, 60)
+    f = plan.fault(PLANNED, tie, t_open, t_close)
+    for t, action, device in ((t_open, "open", tie), (t_close, "close", switch)):
+        plan.at(t, action, device, f.index)
+        plan.out.operate(device, action, t, f.index)
 
 
 def backfeed(plan, parent: Fault) -> bool:
@@ -96,5 +111,7 @@ def backfeed(plan, parent: Fault) -> bool:
             for t, action, device in ((t_open, "open", s), (t_close, "close", tie)):
                 plan.at(t, action, device, parent.index)
                 plan.out.operate(device, action, t, parent.index)
+            if plan.return_to_normal and parent.end is not None:
+                back_to_normal(plan, tie, s, parent.end)
             return True
     return False

@@ -10,7 +10,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from oms.storm.faults import MOMENTARY, OUTAGE_PHASE, RESTORATION_PHASE
+from oms.storm.faults import MOMENTARY, OUTAGE_PHASE, PLANNED, RESTORATION_PHASE
 from oms.storm.network import GridMeter
 from oms.storm.operated import Happening, Played, Transition
 from oms.storm.tree import NetDevice, NetworkView
@@ -179,7 +179,7 @@ def _ami(truth: MeterTruth, changes, emitter) -> None:
 def _tickets(truth, faults, changes, emitter, rng, scale) -> None:
     share = emitter.noise.call_share
     for f in faults:
-        if f.kind == MOMENTARY:
+        if f.kind in (MOMENTARY, PLANNED):
             continue
         seen: set[str] = set()
         for n in f.meters:

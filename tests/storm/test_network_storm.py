@@ -104,7 +104,9 @@ def test_back_feed_truth_matches_the_switching_endpoint(network, token_client):
     """Played through the real operate endpoint, the storm's restoration switching energizes
     exactly the meters whose truth says they came back at the tie's close."""
     alone = dict(dp=0, fuse=0, recloser_blips=0, sectionalizer=0, feeder=0, meter=0, nested=0)
-    storm = build_network_storm(network, 2, **alone, recloser=1, backfeed=1, isolation=0)
+    storm = build_network_storm(
+        network, 2, **alone, recloser=1, backfeed=1, isolation=0, return_to_normal=False
+    )
     ops = [s for s in storm.switching if s[4] == "operator"]
     assert [s[3] for s in ops] == ["open", "close"], storm.notes
     (_, open_kind, open_code, *_), (t_close, tie_kind, tie_code, _, _, fault) = ops
@@ -119,6 +121,18 @@ def test_back_feed_truth_matches_the_switching_endpoint(network, token_client):
     assert back_fed == expected  # the open switch fed them; the tie feeds them now
     assert api_meters(client, tie_kind, tie_code) >= back_fed
     assert all(f.restored[n] == pytest.approx(f.end) for n in set(f.meters) - back_fed)
+    # Back to normal after the repair: the tie opens, the switch closes; what the tie fed is a
+    # planned interruption at the tie between the two.
+    again = build_network_storm(network, 2, **alone, recloser=1, backfeed=1, isolation=0)
+    ops = [s for s in again.switching if s[4] == "operator"]
+    assert [(s[2], s[3]) for s in ops] == [
+        (open_code, "open"), (tie_code, "close"), (tie_code, "open"), (open_code, "close")
+    ]  # fmt: skip
+    (planned,) = [f for f in again.faults if f.kind == "planned"]
+    assert (planned.scope, planned.device) == (tie_kind, tie_code)
+    assert set(planned.meters) == back_fed
+    assert planned.start == ops[2][0] and planned.end == ops[3][0] > again.faults[fault].end
+    assert set(planned.restored.values()) == {ops[3][0]}
 
 
 def test_noise_is_what_was_asked(network):
@@ -165,3 +179,34 @@ def test_storm_goes_through_the_real_endpoints(network, token_client):
     operations = [e for e in storm.emissions if e.provider == "operate"]
     assert [status for _, status, _ in post.operations] == [200] * len(operations)
     assert SwitchingOperation.objects.filter(source="operator").count() == len(operations)
+
+
+def test_isolation_on_ieee123(token_client):
+    """IEEE 123 (one feeder, switches and loop ties only): a fault below a switch locks the
+    breaker out; the isolated section is the nested fault at the switch, exactly what lies
+    between the two opened switches as the API counts it; the rest comes back when the breaker
+    closes or, beyond the second switch, when the tie closes."""
+    from tests.conftest import missing
+    from tests.topology.test_import_feeder import FEEDERS, import_model
+
+    if not FEEDERS.is_dir():
+        missing(f"the feeder fixtures are not at {FEEDERS} (OMS_FEEDER_FIXTURES)")
+    import_model("ieee123")
+    net = NetworkView.from_db()
+    alone = dict(dp=0, fuse=0, recloser=0, recloser_blips=0, sectionalizer=0, feeder=0, meter=0)
+    storm = build_network_storm(net, 1, **alone, nested=0, backfeed=0, isolation=1)
+    parent, child, planned = storm.faults
+    assert (parent.scope, parent.kind, child.kind, planned.kind) == (
+        "feeder", "sustained", "nested", "planned"
+    )  # fmt: skip
+    ops = [(s[0], s[2], s[3]) for s in storm.switching if s[4] == "operator"]
+    (t_z, z, _), (_, c, _), (t_tie, _, _), (t_back, _, _) = ops[:4]
+    assert (child.scope, child.device, child.start, child.end) == ("switch", z, t_z, t_back)
+    client = token_client("read")
+    between = api_meters(client, "switch", z) - api_meters(client, "switch", c)
+    assert set(child.meters) == between
+    beyond = api_meters(client, "switch", c)
+    assert {n for n, t in parent.restored.items() if t == t_tie} == beyond
+    upstream = set(parent.meters) - between - beyond
+    assert upstream and {parent.restored[n] for n in upstream} == {parent.end}
+    assert all(parent.restored[n] == t_back for n in between)
