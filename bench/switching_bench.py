@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from storm import fresh_database, log, pct, shape_for  # noqa: E402
+from storm import shape_for  # noqa: E402
+from storm_support import fresh_database, log, pct  # noqa: E402
 
 
 def timed(label: str, work) -> tuple[str, float, object]:

@@ -18,10 +18,10 @@ from topology.models import Device, SwitchingOperation
 
 # What a device feeds now: the active meters (and their customers) of the DPs on the sections
 # whose derived path holds it; correlated per row of one changelist page (GIN on the path).
+# What a device feeds: the sections below it (GIN on the path) and their counts, kept by the
+# meters app's trigger (meters_count_sections), so a page of devices reads no meter.
 _DOWNSTREAM = """
-    (SELECT count({what}) FROM network_sections s
-       JOIN network_distribution_points d ON d.section_id = s.id
-       JOIN oms_meters m ON m.dp_id = d.id AND m.status = 'active'
+    (SELECT coalesce(sum(s.{what}), 0) FROM network_sections s
       WHERE s.path @> ARRAY[network_devices.id])
 """
 
@@ -91,8 +91,8 @@ class DeviceAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                meters_below=RawSQL(_DOWNSTREAM.format(what="m.id"), []),
-                customers_below=RawSQL(_DOWNSTREAM.format(what="DISTINCT m.customer_id"), []),
+                meters_below=RawSQL(_DOWNSTREAM.format(what="meters_count"), []),
+                customers_below=RawSQL(_DOWNSTREAM.format(what="customers_count"), []),
             )
         )
 

@@ -47,31 +47,39 @@ def find_device(kind: str, code: str, queryset=None):
 
 def downstream_counts(kind: str, ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """{device id: (meters, meters off, customers)} of the active meters each device feeds now,
-    in one query for all of them: an in-line device feeds the DPs of the sections whose derived
-    path holds it (GIN), a feeder its meters' derived feeder."""
+    in one query for all of them, from the sections' counts (kept by the meters app's trigger,
+    meters_count_sections), never from the meters: an in-line device feeds the sections whose
+    derived path holds it (GIN), a feeder the sections it feeds, a substation its feeders'
+    sections (`kind` is "inline", "feeder" or "substation"). A customer with meters in two
+    sections is counted in each (no model or grid here has one)."""
     if not ids:
         return {}
     if kind == "feeder":
         sql = """
-            SELECT m.feeder_id, count(*), count(*) FILTER (WHERE m.power_status = 'off'),
-                   count(DISTINCT m.customer_id)
-              FROM oms_meters m
-             WHERE m.feeder_id = ANY (%s::bigint[]) AND m.status = 'active'
-             GROUP BY m.feeder_id
+            SELECT s.feeder_id, sum(s.meters_count), sum(s.meters_off_count),
+                   sum(s.customers_count)
+              FROM network_sections s
+             WHERE s.feeder_id = ANY (%s::bigint[])
+             GROUP BY s.feeder_id
+        """
+    elif kind == "substation":
+        sql = """
+            SELECT f.substation_id, sum(s.meters_count), sum(s.meters_off_count),
+                   sum(s.customers_count)
+              FROM network_feeders f JOIN network_sections s ON s.feeder_id = f.id
+             WHERE f.substation_id = ANY (%s::bigint[])
+             GROUP BY f.substation_id
         """
     else:
         sql = """
-            SELECT p.id, count(m.id), count(m.id) FILTER (WHERE m.power_status = 'off'),
-                   count(DISTINCT m.customer_id)
+            SELECT p.id, sum(s.meters_count), sum(s.meters_off_count), sum(s.customers_count)
               FROM unnest(%s::bigint[]) AS p(id)
               JOIN network_sections s ON s.path @> ARRAY[p.id]
-              JOIN network_distribution_points d ON d.section_id = s.id
-              JOIN oms_meters m ON m.dp_id = d.id AND m.status = 'active'
              GROUP BY p.id
         """
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(ids)])
-        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+        return {row[0]: tuple(int(value) for value in row[1:]) for row in cursor.fetchall()}
 
 
 def path_above(kind: str, device_id: int) -> list[dict]:

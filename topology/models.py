@@ -132,6 +132,12 @@ class Section(Timestamped):
     # Ids of the in-line devices from the feeder head down to it, nearest last.
     path = ArrayField(models.BigIntegerField(), default=list, db_default=[], blank=True)
     depth = models.IntegerField(default=0, db_default=0)
+    # What its DPs feed (active meters, those off, distinct customers): kept by the meters
+    # app's trigger on oms_meters (meters_count_sections), so downstream counts add up
+    # sections instead of reading every meter.
+    meters_count = models.IntegerField(default=0, db_default=0)
+    meters_off_count = models.IntegerField(default=0, db_default=0)
+    customers_count = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "network_sections"

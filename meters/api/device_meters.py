@@ -5,6 +5,7 @@ Meters belong here, not to topology: the network answers which device, the meter
 meters (an in-line device feeds the DPs of the sections whose derived path holds it).
 """
 
+from django.core.paginator import Paginator
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -12,7 +13,7 @@ from meters.api.serializers import MeterSerializer, meters_for_api
 from meters.filtersets import MeterFilterSet
 from meters.models import Meter, MeterStatus
 from oms.pagination import StandardPagination, paged_schema
-from topology.devices import DeviceNotFound, find_device
+from topology.devices import DeviceNotFound, downstream_counts, find_device
 from topology.models import DeviceKind
 
 FED_FROM = {"substation": "substation", "feeder": "feeder", "dp": "dp"}
@@ -27,13 +28,29 @@ def meters_fed_from(kind: str, device) -> "Meter.objects":
     return fed.filter(status=MeterStatus.ACTIVE)
 
 
+class CountedPagination(StandardPagination):
+    """The page's total, when the view knows it beforehand (`known_count`), is not counted
+    again by the database."""
+
+    known_count: int | None = None
+
+    def django_paginator_class(self, object_list, per_page):
+        paginator = Paginator(object_list, per_page)
+        if self.known_count is not None:
+            paginator.count = self.known_count  # Paginator.count is a cached property
+        return paginator
+
+
+UNFILTERED = {"page", "page_size"}
+
+
 class DeviceMetersView(GenericAPIView):
     """The active meters the device feeds now (the filters of /api/meters/ apply)."""
 
     required_scope = "read"
     serializer_class = MeterSerializer
     filterset_class = MeterFilterSet
-    pagination_class = StandardPagination
+    pagination_class = CountedPagination
     kind = ""  # fixed by the older per-kind routes
 
     def get_queryset(self):
@@ -48,5 +65,11 @@ class DeviceMetersView(GenericAPIView):
             return Response({"detail": str(exc)}, status=404)
         queryset = meters_for_api(meters_fed_from(kind, device))
         queryset = MeterFilterSet(request.query_params, queryset=queryset, request=request).qs
+        if kind != "dp" and set(request.query_params) <= UNFILTERED:
+            # Every active meter the device feeds: its sections' counts say how many.
+            scope = kind if kind in ("feeder", "substation") else "inline"
+            self.paginator.known_count = downstream_counts(scope, [device.pk]).get(
+                device.pk, (0, 0, 0)
+            )[0]
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(MeterSerializer(page, many=True).data)
