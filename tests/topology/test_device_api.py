@@ -138,3 +138,27 @@ def test_outages_carry_device_kind_and_path(reader, token_client):
     ]
     assert outage["event_type"] == "planned_outage"
     assert reader.get("/api/outages/", {"scope": "fuse"}).json()["count"] == 1
+
+
+def test_device_rows_equal_the_declared_fields(reader):
+    """The serializers build their rows directly; they equal DRF's field-by-field output."""
+    import json
+
+    from rest_framework import serializers
+
+    from topology.api.devices import (
+        NetworkDeviceDetailSerializer,
+        NetworkDeviceSerializer,
+        devices_for_api,
+    )
+    from topology.devices import downstream_counts
+
+    for kind, scope in (("", "inline"), ("feeder", "feeder")):
+        devices = list(devices_for_api(kind))
+        context = {"counts": downstream_counts(scope, [device.pk for device in devices])}
+        assert devices
+        for cls in (NetworkDeviceSerializer, NetworkDeviceDetailSerializer):
+            for device in devices:
+                fast = cls(device, context=context).data
+                generic = serializers.Serializer.to_representation(cls(context=context), device)
+                assert json.dumps(fast) == json.dumps(dict(generic)), (cls, device)
