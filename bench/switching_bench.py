@@ -10,7 +10,9 @@ normally-open tie to the next feeder) -> fresh database -> migrate -> import_gri
 on -> time switching operations through `outages.actions.operate_device` (the API's action:
 state, derived feeding, meters' evidence, planned outage, log, push notification) -> p50/p99 of
 `/api/devices/<kind>/<code>/meters/` (first page), `/api/devices/` (a page with its downstream
-counts) and one device, through DRF's test client in process (view + database, no HTTP).
+counts) and one device, through DRF's test client in process (view + database, no HTTP), with
+the CPU each request took in this process and in its database backend (the figure a loaded
+machine does not inflate).
 """
 
 from __future__ import annotations
@@ -105,27 +107,48 @@ def main() -> None:
     queries = {
         "API meters of a recloser (first page)": f"/api/devices/recloser/RC-{fd1}/meters/",
         "API meters of a fuse (first page)": f"/api/devices/fuse/FU-{fd1}-1/meters/",
+        "API meters of a head switch (first page)": f"/api/devices/switch/SW-{fd1}/meters/",
+        "API meters of a substation (first page)": "/api/substations/SS001/meters/",
         "API devices, a page with downstream counts": "/api/devices/?page_size=50",
+        "API devices, a page of head switches and ties": "/api/devices/?kind=switch&page_size=50",
         "API one device with path and counts": f"/api/devices/recloser/RC-{fd1}/",
     }
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+
+    def cpu() -> float:
+        """This process's CPU and its database backend's (on-CPU ns, when readable): what a
+        request costs, whatever else the machine is doing."""
+        own = time.process_time()
+        try:
+            return own + int(backend.read_text().split()[0]) / 1e9
+        except OSError:
+            return own
+
     timings = []
+    load_before = os.getloadavg()[0]
     for label, url in queries.items():
         assert client.get(url).status_code == 200, url
-        samples = []
+        samples, cpus = [], []
         for _ in range(args.samples):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), cpu()
             client.get(url)
             samples.append((time.perf_counter() - began) * 1000)
-        timings.append((label, pct(samples, 0.5), pct(samples, 0.99)))
+            cpus.append((cpu() - began_cpu) * 1000)
+        timings.append((label, pct(samples, 0.5), pct(samples, 0.99), pct(cpus, 0.5)))
+    load_after = os.getloadavg()[0]
 
     print(f"\nSwitching on {s * f * d * m:,} meters, {devices:,} devices "
           f"(python bench/switching_bench.py --meters {args.meters})")  # fmt: skip
     print("| operation | seconds | meters switched |\n|---|---|---|")
     for label, seconds, meters in rows:
         print(f"| {label} | {seconds:.3f} | {meters:,} |")
-    print(f"\n| query ({args.samples} samples) | p50 | p99 |\n|---|---|---|")
-    for label, p50, p99 in timings:
-        print(f"| {label} | {p50:.1f} ms | {p99:.1f} ms |")
+    print(f"\n| query ({args.samples} samples; load {load_before:.1f} -> {load_after:.1f}) "
+          "| p50 | p99 | CPU p50 (Django + PostgreSQL) |\n|---|---|---|---|")  # fmt: skip
+    for label, p50, p99, cpu50 in timings:
+        print(f"| {label} | {p50:.1f} ms | {p99:.1f} ms | {cpu50:.1f} ms |")
 
 
 if __name__ == "__main__":
