@@ -73,13 +73,9 @@ def play(net: NetworkView, happenings: list[Happening]) -> Played:
             return False
         return d.kind != "feeder" or net.feeders[d.code][0] not in dead_substations
 
-    def live_dps() -> tuple[set[str], set[int]]:
-        sections = set(net.walk(closed).feeder)
-        return {dp for dp in net.dps_on(sections) if dp not in dead_dps}, sections
-
     telemetered = [d for d in net.devices.values() if d.telemetered and d.kind != "feeder"]
-    dps, sections = live_dps()
-    initial = set(dps)
+    sections = set(net.walk(closed).feeder)
+    initial = set(net.dps_on(sections))
     feeding_at = [(0.0, net.walk(closed_switching))]
     raw: dict[str, list[Transition]] = defaultdict(list)
     voltage = {d.key: _live(d, sections) for d in telemetered}
@@ -114,12 +110,17 @@ def play(net: NetworkView, happenings: list[Happening]) -> Played:
                 continue
             (dead.add if h.action == "fail" else dead.discard)(code)
         applied.append(h)
-        now_dps, sections = live_dps()
-        for dp in dps - now_dps:
-            raw[dp].append(Transition(h.t, "off", h.fault, h))
-        for dp in now_dps - dps:
-            raw[dp].append(Transition(h.t, "on", h.fault, h))
-        dps = now_dps
+        # Only what changed: DPs of sections that lost or regained supply, or the DP itself.
+        now = set(net.walk(closed).feeder)
+        for state, changed in (("off", sections - now), ("on", now - sections)):
+            for dp in net.dps_on(changed):
+                if dp not in dead_dps:
+                    raw[dp].append(Transition(h.t, state, h.fault, h))
+        sections = now
+        own_dp = not isinstance(target, NetDevice) and target[0] == "dp"
+        if own_dp and net.dp_section.get(target[1]) in sections:
+            state = "off" if h.action == "fail" else "on"
+            raw[target[1]].append(Transition(h.t, state, h.fault, h))
         for d in telemetered:
             live = _live(d, sections) if switched[d.key] == "closed" else voltage[d.key]
             if live != voltage[d.key] and d is not target:
