@@ -224,7 +224,11 @@ class Plan:
         end = None
         if self.rng.random() < 0.5:
             end = parent.end + self.duration(10, 90)
-        child = self.fault(NESTED, target, parent.start + 0.1, end, parent=parent.index)
+        # It failed with the parent (its fault below it as well), or on the parent's closing
+        # (cold load pickup: supply back for seconds, then a fresh loss, fresh last gasps).
+        cold = self.rng.random() < self.cold_load_share
+        start = parent.end + self.rng.uniform(6, 30) if cold else parent.start + 0.1
+        child = self.fault(NESTED, target, start, end, parent=parent.index)
         action = "trip" if isinstance(target, NetDevice) else "fail"
         self.at(child.start, action, target, child.index)
         if end is not None:
@@ -269,6 +273,7 @@ def build_network_storm(
     isolation: int = 1,
     return_to_normal: bool = True,
     fuse_saving_share: float = 0.3,
+    cold_load_share: float = 0.5,
     noise: Noise | None = None,
     storm_minutes: float = 20.0,
     time_scale: float = 1.0,
@@ -281,6 +286,7 @@ def build_network_storm(
     emitter = Emitter(rng, f"{seed % 0xFFFF:04x}", noise or Noise())
     plan = Plan(net, rng, emitter, time_scale)
     plan.return_to_normal = return_to_normal
+    plan.cold_load_share = cold_load_share
     window = storm_minutes * 60 * time_scale
 
     def t0() -> float:
