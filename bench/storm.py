@@ -295,14 +295,16 @@ def table(network: str, rows: list[dict]) -> str:
         return "n/a" if value is None else fmt.format(value)
 
     head = (
-        "| seed | faults (found / false) | precision | recall | customers error | falsely "
-        "out | wrong meters | last message → outage p95 | restoration error p50 / p95 (abs) |"
+        "| seed | faults (found / false / silent) | precision | recall (of told) | customers "
+        "error | falsely out | wrong meters | last message → outage p95 | restoration error "
+        "p50 / p95 (abs) |"
     )
     lines = [f"{network}:", head, "|" + "---|" * 9]
     for r in rows:
         lines.append(
-            f"| {r['seed']} | {r['faults']} ({r['found']} / {r['false']}) | {r['precision']:.3f}"
-            f" | {r['recall']:.3f} | {r['customers_error']:.1%} | {r['falsely_out']:.1%} | "
+            f"| {r['seed']} | {r['faults']} ({r['found']} / {r['false']} / {r['silent']}) | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} ({r['recall_told']:.3f}) | "
+            f"{r['customers_error']:.1%} | {r['falsely_out']:.1%} | "
             f"{r['wrong_meters']} of {r['meters_checked']} | {s(r['detect_p95'])} | "
             f"{s(r['restore_p50'], '{:.0f}')} / {s(r['restore_p95'], '{:.0f} s')} |"
         )

@@ -5,7 +5,8 @@ Every truth fault counts. A sustained (or nested) fault is found when an outage 
 momentary stands at its device — the same kind and code — and overlaps it in time (an
 operator's planned outage at a switch opened to isolate a fault is the truth's nested fault
 there); every other outage that is neither momentary nor planned is a false outage, and the
-planned ones no fault explains are listed apart. Blips
+planned ones no fault explains are listed apart. The truth's planned interruptions (returning a
+back-feed to normal) are judged apart too: recorded at their device or not. Blips
 (momentary faults) are judged apart: recorded as momentary, or left alone, is right; a
 sustained outage at a blip's device is false.
 """
@@ -18,7 +19,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from oms.storm.faults import MOMENTARY, Fault, Storm
+from oms.storm.faults import MOMENTARY, OUTAGE_PHASE, Fault, Storm
+from oms.storm.faults import PLANNED as PLANNED_FAULT
 from oms.storm.posting import PostResult
 
 OUTAGES_SQL = """
@@ -116,11 +118,15 @@ class Quality:
     sustained: int = 0  # ground-truth sustained outages (incl. nested)
     found: dict[int, EngineOutage] = field(default_factory=dict)  # fault index -> its outage
     missed: list[Fault] = field(default_factory=list)
+    # faults no message told of (every gasp lost, no call, no SCADA): missed by any engine
+    silent: list[Fault] = field(default_factory=list)
     false_outages: list[EngineOutage] = field(default_factory=list)
     # operators' switching that no fault explains (a switch opened inside a zone already out)
     planned: list[EngineOutage] = field(default_factory=list)
     duplicates: list[tuple[Fault, int]] = field(default_factory=list)  # >1 outage for a fault
     wrong_status: list[tuple[Fault, str]] = field(default_factory=list)
+    planned_faults: int = 0  # operators' planned interruptions in the truth
+    planned_recorded: int = 0  # of those, standing as an outage at their device
     momentary: int = 0
     momentary_recorded: int = 0  # blips the engine recorded as momentary
     momentary_as_outage: list[Fault] = field(default_factory=list)
@@ -155,6 +161,12 @@ class Quality:
         return len(self.found) / self.sustained if self.sustained else 1.0
 
     @property
+    def recall_told(self) -> float:
+        """Recall over the faults some message told of (the silent ones left out)."""
+        told = self.sustained - len(self.silent)
+        return len(self.found) / told if told else 1.0
+
+    @property
     def customer_error_share(self) -> float:
         """Sum of |engine - true| affected customers over the found outages, per true customer."""
         total = sum(abs(d) for _, d in self.customer_errors)
@@ -187,17 +199,32 @@ def evaluate(
     for o in outages:
         by_key[o.key()].append(o)
     matched: set[str] = set()
+    planned_matched: set[str] = set()
 
     def when(offset: float | None) -> datetime | None:
         return None if offset is None else storm.start + timedelta(seconds=offset)
 
-    sustained_faults = sorted((f for f in storm.faults if f.kind != MOMENTARY),
+    def candidates(f: Fault) -> list[EngineOutage]:
+        start, end = when(f.start), when(f.end)
+        return [o for o in by_key.get(f.key(), []) if o.event_type != "momentary"
+                and o.event_id not in matched and _overlaps(o, start, end)]  # fmt: skip
+
+    # Operators' planned interruptions (returning a back-feed to normal): recorded or not.
+    for f in (f for f in storm.faults if f.kind == PLANNED_FAULT):
+        q.planned_faults += 1
+        here = candidates(f)
+        q.planned_recorded += bool(here)
+        matched.update(o.event_id for o in here)
+        planned_matched.update(o.event_id for o in here)
+    sustained_faults = sorted((f for f in storm.faults if f.kind not in (MOMENTARY, PLANNED_FAULT)),
                               key=lambda f: f.start)  # fmt: skip
+    told = {e.fault for e in storm.emissions if e.phase == OUTAGE_PHASE and e.fault >= 0}
     for f in sustained_faults:
         q.sustained += 1
+        if f.index not in told:
+            q.silent.append(f)
         start, end = when(f.start), when(f.end)
-        here = [o for o in by_key.get(f.key(), []) if o.event_type != "momentary"
-                and o.event_id not in matched and _overlaps(o, start, end)]  # fmt: skip
+        here = candidates(f)
         if not here:
             q.missed.append(f)
             continue
@@ -240,7 +267,7 @@ def evaluate(
     out_long = {customer(n) for f in sustained_faults for n in f.meters}
     q.truly_out = len(out_long)
     for o in outages:
-        if o.event_type != "momentary":
+        if o.event_type != "momentary" and o.event_id not in planned_matched:
             q.falsely_out |= customers_of.get(o.event_id, set()) - out_long
     _judge_meters(storm, q, cursor)
     return q

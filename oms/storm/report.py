@@ -56,6 +56,8 @@ def summary(q: Quality) -> dict[str, float | int | None]:
         "false": len(q.false_outages),
         "precision": q.precision,
         "recall": q.recall,
+        "recall_told": q.recall_told,
+        "silent": len(q.silent),
         "customers_error": q.customer_error_share,
         "falsely_out": q.falsely_out_share,
         "wrong_meters": len(q.wrong_meters),
@@ -87,8 +89,10 @@ def shortfalls(q: Quality) -> list[str]:
 
 def problems(storm: Storm, q: Quality) -> list[str]:
     """Each departure from the ground truth, in words (for test failures and reports)."""
-    out = [f"missed {f.kind} {f.scope} {f.device} ({len(f.meters)} meters, "
-           f"{f.customers} customers)" for f in q.missed]  # fmt: skip
+    silent = {f.index for f in q.silent}
+    out = [f"missed {f.kind} {f.scope} {f.device} ({len(f.meters)} meters, {f.customers} "
+           f"customers){' - no message told of it' if f.index in silent else ''}"
+           for f in q.missed]  # fmt: skip
     out += [
         f"false outage {o.scope} {o.device} {o.status} {o.event_type} ({o.event_id}, "
         f"{o.affected_meters} meters)"
@@ -166,10 +170,13 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
          f"{q.precision:.3f} ({found} right, {len(q.false_outages)} false)"),
         ("outage devices: recall", f"{q.recall:.3f} ({found}/{q.sustained}, "
          f"{len(q.missed)} missed)"),
+        ("  recall of the faults a message told of", f"{q.recall_told:.3f} "
+         f"({len(q.silent)} faults no message told of)"),
         ("  faults with more than one outage", str(len(q.duplicates))),
         ("  outages in the wrong status", str(len(q.wrong_status))),
         ("  restored DPs held open by channel-less meters", str(len(q.held_open))),
         ("  planned switching outages no fault explains", str(len(q.planned))),
+        ("operators' planned interruptions recorded", f"{q.planned_recorded}/{q.planned_faults}"),
         ("momentary blips recorded as momentary", f"{q.momentary_recorded}/{q.momentary} "
          f"in {q.blip_outages} outages ({len(q.momentary_as_outage)} as sustained)"),
         ("  blip meters counted twice", f"{len(q.blip_meters_twice):,}"),
