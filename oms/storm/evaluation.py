@@ -218,7 +218,9 @@ def evaluate(
         planned_matched.update(o.event_id for o in here)
     sustained_faults = sorted((f for f in storm.faults if f.kind not in (MOMENTARY, PLANNED_FAULT)),
                               key=lambda f: f.start)  # fmt: skip
-    told = {e.fault for e in storm.emissions if e.phase == OUTAGE_PHASE and e.fault >= 0}
+    # Told of: a gasp, call or SCADA message of its outage, or the operators' opening.
+    told = {e.fault for e in storm.emissions if e.fault >= 0 and (
+        e.phase == OUTAGE_PHASE or (e.provider == "operate" and e.kind == "open"))}  # fmt: skip
     for f in sustained_faults:
         q.sustained += 1
         if f.index not in told:
