@@ -133,8 +133,8 @@ class Emitter:
         if self.rng.random() >= share:
             self.figures.lost[kind] += 1
             return
-        if state == "off":
-            when = t + self.rng.uniform(0.05, 2.0)
+        if state == "off":  # the meter stamps its dying gasp as its supply goes
+            when = t + self.rng.uniform(0.01, 0.2)
             copies = self.repeats()
             phase = OUTAGE_PHASE
         else:

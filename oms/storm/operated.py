@@ -76,7 +76,8 @@ def play(net: NetworkView, happenings: list[Happening]) -> Played:
     telemetered = [d for d in net.devices.values() if d.telemetered and d.kind != "feeder"]
     sections = set(net.walk(closed).feeder)
     initial = set(net.dps_on(sections))
-    feeding_at = [(0.0, net.walk(closed_switching))]
+    normal = net.walk(lambda d: d.normal_state == "closed")
+    feeding_at = [(0.0, net.walk(closed_switching).completed(normal))]
     raw: dict[str, list[Transition]] = defaultdict(list)
     voltage = {d.key: _live(d, sections) for d in telemetered}
     device_voltage: list[tuple[float, NetDevice, bool, int]] = []
@@ -97,7 +98,7 @@ def play(net: NetworkView, happenings: list[Happening]) -> Played:
                         refused.append((h, "would parallel two energized parts"))
                         continue
                 switched[target.key] = state
-                feeding_at.append((h.t, net.walk(closed_switching)))
+                feeding_at.append((h.t, net.walk(closed_switching).completed(normal)))
             elif h.action == "trip":
                 tripped.add(target.key)
             else:  # reclose / repair of a tripped device

@@ -45,6 +45,21 @@ class Feeding:
     via: dict[int, NetDevice]  # section -> the device it is fed through (head: the breaker)
     children: dict[int, list[int]]  # section -> sections fed through it
 
+    def completed(self, normal: Feeding) -> Feeding:
+        """This walk, with the sections it does not reach (behind an open device) attached as
+        in `normal` (the engine's rule: a dead section keeps its normal feeder and parent)."""
+        feeder, via = dict(self.feeder), dict(self.via)
+        children = {s: list(kids) for s, kids in self.children.items()}
+        for section in normal.feeder:  # breadth first: a parent comes before its children
+            if section in feeder:
+                continue
+            device = normal.via[section]
+            feeder[section], via[section] = normal.feeder[section], device
+            parent = device.a if device.b == section else device.b
+            if parent is not None:
+                children.setdefault(parent, []).append(section)
+        return Feeding(feeder, via, children)
+
     def below(self, device: NetDevice) -> list[int]:
         """The sections `device` feeds in this walk (none if it feeds nothing)."""
         roots = [s for s in (device.b, device.a) if s is not None and self.via.get(s) is device]
