@@ -9,7 +9,9 @@
 (b) per-meter loops doing the engine's writes meter by meter (read the meter, update it, insert
     its audit row, link it to the outage): once as a PL/pgSQL loop inside the server, once from
     Python with a round trip per statement, as the seed's consumers did.
-Each run uses fresh feeders of the same size, so no run sees another's state.
+Each run uses fresh feeders of the same size, so no run sees another's state. Beside the wall
+time, the CPU the database backend spent (where /proc can be read): on a loaded machine the wall
+time mostly measures the others' work.
 """
 
 from __future__ import annotations
@@ -60,11 +62,25 @@ END $$;
 """
 
 
-def timed(work) -> float:
+def backend_cpu() -> float:
+    """Seconds on a CPU of this connection's PostgreSQL backend (/proc/<pid>/schedstat), 0
+    where it cannot be read: what the database spent, whatever else the machine is doing."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except OSError:
+        return 0.0
+
+
+def timed(work) -> tuple[float, float]:
+    """(wall seconds, backend CPU seconds) of the work and its commit."""
+    cpu = backend_cpu()
     started = time.perf_counter()
     with transaction.atomic():
         work()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, backend_cpu() - cpu
 
 
 def engine(feeder: str, substation: str) -> None:
@@ -191,20 +207,28 @@ def main() -> None:
         sys.exit("the bench database already holds used feeders: use a fresh OMS_DATA_DIR")
     work = (engine, bare_update, set_based, plpgsql_loop, python_loop)
     times: dict[str, list[float]] = {way: [] for way in ways}
+    cpus: dict[str, list[float]] = {way: [] for way in ways}
     for run in range(args.runs):
         for offset, (way, step) in enumerate(zip(ways, work, strict=True)):
             pk, code, substation, count = feeders[run * len(ways) + offset]
             arguments = (code, substation) if step is engine else (pk,)
-            times[way].append(timed(lambda step=step, arguments=arguments: step(*arguments)))
+            wall, cpu = timed(lambda step=step, arguments=arguments: step(*arguments))
+            times[way].append(wall)
+            cpus[way].append(cpu)
     floor = statistics.median(times[ways[1]])
     writes = statistics.median(times[ways[2]])
-    print(f"Loss of voltage on a feeder of {count:,} meters, median of {args.runs} runs")
-    print(f"{'way':<22}{'median s':>10}{'meters/s':>12}{'x bare':>9}{'x set-based':>13}")
+    writes_cpu = statistics.median(cpus[ways[2]])
+    load = os.getloadavg()[0]
+    print(f"Loss of voltage on a feeder of {count:,} meters, median of {args.runs} runs "
+          f"(load average {load:.1f} at the end)")  # fmt: skip
+    print(f"{'way':<22}{'median s':>10}{'meters/s':>12}{'x bare':>9}{'x set-based':>13}"
+          f"{'backend CPU s':>15}{'x set-based':>13}")  # fmt: skip
     for way in ways:
-        median = statistics.median(times[way])
+        median, cpu = statistics.median(times[way]), statistics.median(cpus[way])
         print(
             f"{way:<22}{median:>10.3f}{count / median:>12,.0f}{median / floor:>9.1f}"
-            f"{median / writes:>13.2f}"
+            f"{median / writes:>13.2f}{cpu:>15.3f}"
+            + (f"{cpu / writes_cpu:>13.2f}" if writes_cpu else f"{'':>13}")
         )
 
 

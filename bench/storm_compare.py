@@ -13,7 +13,8 @@ posts the same storm N more times on each loaded grid (`--keep-database --skip-i
 The baseline is a plain copy of an older commit with its own virtualenv, for example the code
 whose figures the README quotes (`git log -S'4,832' -- README.md`):
 
-    git archive dfdcd77 | (mkdir -p /tmp/oms-base && tar -x -C /tmp/oms-base)
+    mkdir -p /tmp/oms-base && git archive dfdcd77 | tar -x -C /tmp/oms-base
+    echo dfdcd77 > /tmp/oms-base/COMMIT
     cd /tmp/oms-base && python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]'
 
 Nothing of the baseline is kept in this repository. Never part of the test run.
@@ -80,6 +81,16 @@ def run(name: str, checkout: Path, storm_args: list[str], data_dir: Path, logs: 
     return figures
 
 
+def describe(checkout: Path) -> str:
+    """The checkout's commit: git's word, else a COMMIT file written beside an archive."""
+    commit = subprocess.run(["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    if commit:
+        return commit[:90]
+    marker = checkout / "COMMIT"
+    return marker.read_text().strip() if marker.exists() else "(not a git checkout)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", required=True, type=Path, help="checkout with its .venv")
@@ -121,9 +132,7 @@ def main() -> None:
     print(f"\nStorm at {args.meters:,} meters, {args.history_rows:,} history rows, "
           f"one after the other on this machine ({os.cpu_count()} cores)")  # fmt: skip
     for name, checkout in checkouts.items():
-        commit = subprocess.run(["git", "-C", str(checkout), "log", "-1", "--format=%h %s"],
-                                capture_output=True, text=True).stdout.strip()  # fmt: skip
-        print(f"  {name}: {checkout} {commit[:90] or '(not a git checkout)'}")
+        print(f"  {name}: {checkout} {describe(checkout)}")
     print("\n| run | code | events/s | batch latency p50 / p99 / max | precision | recall "
           "| peak RSS | load after |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")

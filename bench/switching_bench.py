@@ -30,6 +30,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 from storm import shape_for  # noqa: E402
 from storm_support import fresh_database, log, pct  # noqa: E402
 
+# The closed switch with most meters below it whose section a normally-open tie from another
+# substation can back-feed (the switch lies on the path of one of the tie's sides).
+PICK_BACK_FEED = """
+    SELECT s.code, t.code, x.meters
+      FROM network_devices t
+      JOIN network_sections a ON a.id = t.section_a_id
+      JOIN network_sections b ON b.id = t.section_b_id
+      JOIN network_feeders fa ON fa.id = a.feeder_id
+      JOIN network_feeders fb ON fb.id = b.feeder_id
+     CROSS JOIN LATERAL (VALUES (a.path), (b.path)) AS side(path)
+      JOIN network_devices s ON s.id = ANY (side.path) AND s.kind = 'switch'
+                            AND s.state = 'closed'
+     CROSS JOIN LATERAL (SELECT coalesce(sum(z.meters_count), 0) AS meters
+                           FROM network_sections z WHERE z.path @> ARRAY[s.id]) x
+     WHERE t.kind = 'switch' AND t.state = 'open' AND fa.substation_id <> fb.substation_id
+     ORDER BY x.meters DESC, s.code, t.code
+     LIMIT 1
+"""
+
 
 def timed(label: str, work) -> tuple[str, float, object]:
     began = time.perf_counter()
@@ -44,6 +63,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default="/tmp/oms-switching")
     parser.add_argument("--keep-database", action="store_true", help="grid already imported")
+    parser.add_argument(
+        "--feeder-model",
+        help="an OpenDSS master (e.g. IEEE 9500's ieee9500_base.dss) imported by import_feeder "
+        "instead of the synthetic grid: the closed switch with most meters below it that a "
+        "tie from another substation can back-feed is opened, the tie closed, then both undone",
+    )
     args = parser.parse_args()
 
     if not os.environ.get("DATABASE_URL"):
@@ -64,36 +89,73 @@ def main() -> None:
     from outages.actions import operate_device
     from topology.grid import import_grid
 
-    s, f, d, m = shape_for(args.meters)
-    grid_dir = Path(args.workdir) / f"grid-{s}x{f}x{d}x{m}-seed{args.seed}-devices"
-    log(f"grid {s} x {f} x {d} x {m} = {s * f * d * m:,} meters, with devices")
-    if not (grid_dir / "devices.csv").exists():
-        summary = sim.generate_grid(grid_dir, s, f, d, m, seed=args.seed, devices=True)
-        log(f"grid CSVs written in {summary.seconds:.1f} s")
     call_command("migrate", verbosity=0)
-    if not args.keep_database:
-        began = time.perf_counter()
-        report = import_grid(grid_dir, progress=lambda msg: log(f"  import: {msg}"))
-        log(f"import_grid in {time.perf_counter() - began:.1f} s, {len(report.errors)} errors")
+    if args.feeder_model:
+        if not args.keep_database:
+            began = time.perf_counter()
+            call_command("import_feeder", "opendss", args.feeder_model, verbosity=0)
+            log(f"import_feeder {args.feeder_model} in {time.perf_counter() - began:.1f} s")
+    else:
+        s, f, d, m = shape_for(args.meters)
+        grid_dir = Path(args.workdir) / f"grid-{s}x{f}x{d}x{m}-seed{args.seed}-devices"
+        log(f"grid {s} x {f} x {d} x {m} = {s * f * d * m:,} meters, with devices")
+        if not (grid_dir / "devices.csv").exists():
+            summary = sim.generate_grid(grid_dir, s, f, d, m, seed=args.seed, devices=True)
+            log(f"grid CSVs written in {summary.seconds:.1f} s")
+        if not args.keep_database:
+            began = time.perf_counter()
+            report = import_grid(grid_dir, progress=lambda msg: log(f"  import: {msg}"))
+            log(f"import_grid in {time.perf_counter() - began:.1f} s, {len(report.errors)} errors")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE oms_meters SET power_status = 'on' WHERE power_status <> 'on'")
-        cursor.execute("SELECT count(*) FROM network_devices")
-        devices = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*), (SELECT count(*) FROM oms_meters) FROM network_devices")
+        devices, meters = cursor.fetchone()
         cursor.execute("VACUUM ANALYZE")
-    log(f"{devices:,} devices; every meter on")
+    log(f"{meters:,} meters, {devices:,} devices; every meter on")
 
-    fd1, fd2 = "FD" + "1".zfill(max(3, len(str(s * f)))), "FD" + "2".zfill(max(3, len(str(s * f))))
     rows = []
-    # Open the recloser (a planned outage over half a feeder) and close it; open the next
-    # feeder's head switch and back-feed it through the tie; then put everything back.
-    plan = [
-        ("open the recloser", "recloser", f"RC-{fd1}", "open"),
-        ("close the recloser", "recloser", f"RC-{fd1}", "close"),
-        ("open a head switch", "switch", f"SW-{fd2}", "open"),
-        ("close the tie (back-feed)", "switch", f"TI-{fd1}", "close"),
-        ("open the tie", "switch", f"TI-{fd1}", "open"),
-        ("close the head switch", "switch", f"SW-{fd2}", "close"),
-    ]
+    if args.feeder_model:
+        with connection.cursor() as cursor:
+            cursor.execute(PICK_BACK_FEED)
+            picked = cursor.fetchone()
+        if picked is None:
+            raise SystemExit("no closed switch that a tie from another substation can back-feed")
+        switch, tie, below = picked
+        log(f"switch {switch} ({below:,} meters below it), tie {tie}")
+        plan = [
+            ("open a switch", "switch", switch, "open"),
+            ("close a tie from another substation (back-feed)", "switch", tie, "close"),
+            ("open the tie", "switch", tie, "open"),
+            ("close the switch", "switch", switch, "close"),
+        ]
+        queries = {
+            "API meters of the switch (first page)": f"/api/devices/switch/{switch}/meters/",
+            "API devices, a page with downstream counts": "/api/devices/?page_size=50",
+            "API devices, a page of switches": "/api/devices/?kind=switch&page_size=50",
+            "API one device with path and counts": f"/api/devices/switch/{switch}/",
+        }
+    else:
+        width = max(3, len(str(s * f)))
+        fd1, fd2 = "FD" + "1".zfill(width), "FD" + "2".zfill(width)
+        # Open the recloser (a planned outage over half a feeder) and close it; open the next
+        # feeder's head switch and back-feed it through the tie; then put everything back.
+        plan = [
+            ("open the recloser", "recloser", f"RC-{fd1}", "open"),
+            ("close the recloser", "recloser", f"RC-{fd1}", "close"),
+            ("open a head switch", "switch", f"SW-{fd2}", "open"),
+            ("close the tie (back-feed)", "switch", f"TI-{fd1}", "close"),
+            ("open the tie", "switch", f"TI-{fd1}", "open"),
+            ("close the head switch", "switch", f"SW-{fd2}", "close"),
+        ]
+        queries = {
+            "API meters of a recloser (first page)": f"/api/devices/recloser/RC-{fd1}/meters/",
+            "API meters of a fuse (first page)": f"/api/devices/fuse/FU-{fd1}-1/meters/",
+            "API meters of a head switch (first page)": f"/api/devices/switch/SW-{fd1}/meters/",
+            "API meters of a substation (first page)": "/api/substations/SS001/meters/",
+            "API devices, a page with downstream counts": "/api/devices/?page_size=50",
+            "API devices, a page of switches and ties": "/api/devices/?kind=switch&page_size=50",
+            "API one device with path and counts": f"/api/devices/recloser/RC-{fd1}/",
+        }
     for label, kind, code, action in plan:
         label, seconds, switching = timed(
             label, lambda k=kind, c=code, a=action: operate_device(kind=k, code=c, action=a)
@@ -104,15 +166,6 @@ def main() -> None:
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token('switching-bench', ['read'])}")
-    queries = {
-        "API meters of a recloser (first page)": f"/api/devices/recloser/RC-{fd1}/meters/",
-        "API meters of a fuse (first page)": f"/api/devices/fuse/FU-{fd1}-1/meters/",
-        "API meters of a head switch (first page)": f"/api/devices/switch/SW-{fd1}/meters/",
-        "API meters of a substation (first page)": "/api/substations/SS001/meters/",
-        "API devices, a page with downstream counts": "/api/devices/?page_size=50",
-        "API devices, a page of head switches and ties": "/api/devices/?kind=switch&page_size=50",
-        "API one device with path and counts": f"/api/devices/recloser/RC-{fd1}/",
-    }
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -140,8 +193,8 @@ def main() -> None:
         timings.append((label, pct(samples, 0.5), pct(samples, 0.99), pct(cpus, 0.5)))
     load_after = os.getloadavg()[0]
 
-    print(f"\nSwitching on {s * f * d * m:,} meters, {devices:,} devices "
-          f"(python bench/switching_bench.py --meters {args.meters})")  # fmt: skip
+    print(f"\nSwitching on {meters:,} meters, {devices:,} devices "
+          f"(python bench/switching_bench.py {' '.join(sys.argv[1:])})")  # fmt: skip
     print("| operation | seconds | meters switched |\n|---|---|---|")
     for label, seconds, meters in rows:
         print(f"| {label} | {seconds:.3f} | {meters:,} |")
