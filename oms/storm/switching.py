@@ -53,8 +53,8 @@ def isolation(plan, t0: float) -> Fault | None:
             if c.kind not in OPERABLE or c.key in plan.used:
                 continue
             below_c = set(plan.normal.below(c))
-            if plan.meters_below(z) - plan.meters_below(c) <= 0:
-                continue
+            if plan.meters_below(c) <= 0 or plan.meters_below(z) - plan.meters_below(c) <= 0:
+                continue  # an isolated section and a back-fed side, both with meters
             options += [(z, c, p, tie) for tie in ties_onto(plan, below_c, below_z)]
         if options:
             break
