@@ -73,7 +73,8 @@ def play(net: NetworkView, happenings: list[Happening]) -> Played:
             return False
         return d.kind != "feeder" or net.feeders[d.code][0] not in dead_substations
 
-    telemetered = [d for d in net.devices.values() if d.telemetered and d.kind != "feeder"]
+    # Voltage seen by telemetered devices (a breaker sees its head section: a lost substation).
+    telemetered = [d for d in net.devices.values() if d.telemetered]
     sections = set(net.walk(closed).feeder)
     initial = set(net.dps_on(sections))
     normal = net.walk(lambda d: d.normal_state == "closed")
