@@ -2,7 +2,9 @@
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
 -- Restoration at a device (SCADA): its meters are set on unless they have newer evidence; the
 -- active outages at or inside the device are restored. Meters still off after the device was
--- re-energized (newer evidence of off) stay off and form their own, nested outage.
+-- re-energized (newer evidence of off) stay off and form their own, nested outage. Meters
+-- behind a device that is still open are not re-energized by it (their sections are not
+-- energized): they stay off, in an outage at that open device (outages_mark_restored).
 CREATE OR REPLACE FUNCTION outages_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz)
@@ -10,7 +12,8 @@ RETURNS TABLE (meter_id bigint, previous_status text, power_status text, outage_
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    _meters bigint[] := topology_device_meter_ids(_scope, _device_id);
+    _fed bigint[] := topology_device_meter_ids(_scope, _device_id);
+    _meters bigint[];
     _path record;
     _applied oms_evidence[];
     _restored oms_evidence[];
@@ -23,7 +26,14 @@ BEGIN
         WHEN 'substation' THEN ARRAY(SELECT id FROM network_feeders WHERE substation_id = _device_id)
         ELSE ARRAY[_path.feeder_id] END);
     SELECT coalesce(jsonb_object_agg(m.id, m.power_status), '{}') INTO _before
-      FROM oms_meters m WHERE m.id = ANY (_meters);
+      FROM oms_meters m WHERE m.id = ANY (_fed);
+    -- What the device's restoration re-energizes: its meters in energized sections.
+    _meters := ARRAY(
+        SELECT m.id FROM oms_meters m
+          LEFT JOIN network_distribution_points d ON d.id = m.dp_id
+          LEFT JOIN network_sections s ON s.id = d.section_id
+         WHERE m.id = ANY (_fed) AND coalesce(s.energized, true)
+         ORDER BY m.id);
 
     _applied := ARRAY(
         SELECT ROW(p.meter_id, 'on', _event_time, _provider, _source_event_id, 'restoration',
@@ -78,7 +88,7 @@ BEGIN
       LEFT JOIN (SELECT DISTINCT ON (x.meter_id) x.meter_id, x.outage_id
                    FROM unnest(_restored) x ORDER BY x.meter_id, x.outage_id) r
         ON r.meter_id = m.id
-     WHERE m.id = ANY (_meters)
+     WHERE m.id = ANY (_fed)
      ORDER BY m.id;
 END;
 $$;

@@ -10,6 +10,10 @@
 -- with their own delays and clocks, so the median is what no straggler, retransmission or
 -- skewed clock moves. No link stays restored after the outage's restoration time: a meter is
 -- back when its device is.
+-- Meters behind a device that is still open (their section is not energized) are not back:
+-- they stay off, their link to this outage ends at its restoration, and an outage stands at
+-- the open device nearest the feeder's head from then on (each customer's interruption counted
+-- once; the feeder itself when its breaker is what is open).
 CREATE OR REPLACE FUNCTION outages_mark_restored(_ids bigint[], _at timestamptz, _reason text)
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -18,6 +22,8 @@ DECLARE
     _step interval := outages_rule('restoration_step_minutes', 5) * interval '1 minute';
     _targets bigint[];
     _times timestamptz[];
+    _cut_links bigint[];  -- ids of the links of meters still behind an open device
+    _cut record;
 BEGIN
     SELECT coalesce(array_agg(o.id ORDER BY o.id), '{}'),
            coalesce(array_agg(coalesce(_at, (
@@ -33,6 +39,13 @@ BEGIN
     IF cardinality(_targets) = 0 THEN
         RETURN;
     END IF;
+    _cut_links := ARRAY(
+        SELECT om.id
+          FROM unnest(_targets) AS r(id)
+          JOIN oms_outage_meters om ON om.outage_event_id = r.id AND om.restored_at IS NULL
+          JOIN oms_meters m ON m.id = om.meter_id AND m.power_status = 'off'
+          JOIN network_distribution_points d ON d.id = m.dp_id
+          JOIN network_sections s ON s.id = d.section_id AND NOT s.energized);
 
     PERFORM meters_record_power_evidence(ARRAY(
         SELECT ROW(om.meter_id, 'on', r.at, 'oms', o.event_id || '/restored', 'inferred_restore',
@@ -41,12 +54,13 @@ BEGIN
           JOIN oms_outage_events o ON o.id = r.id
           JOIN oms_outage_meters om ON om.outage_event_id = r.id
           JOIN oms_meters m ON m.id = om.meter_id
-         WHERE om.restored_at IS NULL AND om.inferred AND m.power_status = 'off'));
+         WHERE om.restored_at IS NULL AND om.inferred AND m.power_status = 'off'
+           AND NOT om.id = ANY (_cut_links)));
 
     UPDATE oms_outage_meters om SET restored_at = r.at
       FROM unnest(_targets, _times) AS r(id, at), oms_meters m
      WHERE om.outage_event_id = r.id AND m.id = om.meter_id
-       AND ((om.restored_at IS NULL AND m.power_status = 'on')
+       AND ((om.restored_at IS NULL AND (m.power_status = 'on' OR om.id = ANY (_cut_links)))
             OR (om.restored_at > r.at AND om.off_at <= r.at));
 
     UPDATE oms_outage_events o
@@ -67,5 +81,28 @@ BEGIN
     SELECT r.id, 'restored', 'restored', _reason, 'engine', '{}'::jsonb, r.at, now()
       FROM unnest(_targets, _times) AS r(id, at);
     PERFORM outages_announce(_targets, 'restored');
+
+    -- From the restoration on, the open device nearest the head holds what it cuts off.
+    FOR _cut IN
+        SELECT c.scope, array_agg(c.device_id) AS devices, array_agg(c.at) AS starts
+          FROM (SELECT DISTINCT ON (u.scope, u.device_id) u.scope, u.device_id, u.at
+                  FROM (SELECT coalesce(v.kind, 'feeder') AS scope,
+                               coalesce(v.id, f.id) AS device_id, om.restored_at AS at
+                          FROM oms_outage_meters om
+                          JOIN oms_meters m ON m.id = om.meter_id
+                          JOIN network_distribution_points d ON d.id = m.dp_id
+                          JOIN network_sections s ON s.id = d.section_id
+                          LEFT JOIN LATERAL (
+                              SELECT x.kind, x.id FROM unnest(s.path) WITH ORDINALITY AS p(id, n)
+                                JOIN network_devices x ON x.id = p.id AND x.state = 'open'
+                               ORDER BY p.n LIMIT 1) v ON true
+                          LEFT JOIN network_feeders f ON f.id = s.feeder_id AND f.state = 'open'
+                         WHERE om.id = ANY (_cut_links)) u
+                 WHERE u.device_id IS NOT NULL
+                 ORDER BY u.scope, u.device_id, u.at) c
+         GROUP BY c.scope
+    LOOP
+        PERFORM outages_stand_at(_cut.scope, _cut.devices, _cut.starts, 'medium');
+    END LOOP;
 END;
 $$;
