@@ -55,12 +55,9 @@ def test_a_feeder_restored_while_a_fuse_below_it_is_open_leaves_the_fuse_out(ope
     # Each customer's interruption is counted once: the feeder's outage ends for them when the
     # feeder is back, the fuse's outage holds them from then on.
     links = OutageMeter.objects.filter(meter__dp__dp_id="DP002")
-    assert {(link.outage_id, link.restored_at) for link in links if link.outage_id == feeder.pk} == {
-        (feeder.pk, back)
-    }
-    assert {(link.off_at, link.restored_at) for link in links if link.outage_id == fuse.pk} == {
-        (back, None)
-    }
+    spans = {(link.outage_id, link.off_at, link.restored_at) for link in links}
+    assert {(o, end) for o, _, end in spans if o == feeder.pk} == {(feeder.pk, back)}
+    assert {(start, end) for o, start, end in spans if o == fuse.pk} == {(back, None)}
 
     operate(operator, "fuse", "F1", "close", start + timedelta(minutes=40))
     assert power("DP002") == {"on"}
