@@ -20,12 +20,37 @@ NORMAL = "normal"
 
 # (name, kind, value, description), installed in the `normal` set.
 DEFAULT_RULES = [
-    ("weight_scada", "source_weight", "1.0", "Confidence weight of a SCADA event"),
-    ("weight_kaifa", "source_weight", "0.8", "Confidence weight of a KAIFA head-end event"),
-    ("weight_onu", "source_weight", "0.6", "Confidence weight of an ONU dying gasp"),
-    ("weight_call_center", "source_weight", "0.4", "Confidence weight of a customer call"),
+    ("weight_scada", "source_weight", "1.0", "Confidence of SCADA telemetry at the device"),
+    ("weight_kaifa", "source_weight", "0.8", "Weight recorded on a KAIFA head-end event"),
+    ("weight_onu", "source_weight", "0.6", "Weight recorded on an ONU dying gasp"),
+    ("weight_call_center", "source_weight", "0.4", "Confidence weight of one customer call"),
     ("weight_oms", "source_weight", "0.0", "Weight of the engine's own inferences"),
-    ("weight_operator", "source_weight", "1.0", "Weight of an operator's confirmation"),
+    ("weight_operator", "source_weight", "1.0", "Confidence of an operator's act or confirmation"),
+    (
+        "confidence_ami_cap",
+        "source_weight",
+        "0.95",
+        "Most confidence AMI and calls alone give an outage (telemetry at its device or an "
+        "operator's confirmation give their provider's weight)",
+    ),
+    (
+        "confidence_full_share",
+        "threshold",
+        "0.8",
+        "Share of a device's meters reporting off at which their reports count in full",
+    ),
+    (
+        "confidence_meter_weight",
+        "source_weight",
+        "0.5",
+        "Chance that one meter's report alone is real: n reporting meters give 1 - (1 - w)^n",
+    ),
+    (
+        "confidence_call_share",
+        "threshold",
+        "0.2",
+        "Share of a device's customers calling at which their calls count in full",
+    ),
     ("dp_rollup_fraction", "threshold", "0.5", "Share of a DP's meters off that makes a DP outage"),
     ("feeder_rollup_dp_count", "threshold", "2", "DPs of one feeder out that make a feeder outage"),
     ("rollup_window_minutes", "window", "15", "Window inside which outages roll up"),

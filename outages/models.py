@@ -135,7 +135,7 @@ class Outage(Timestamped):
 
 
 class OutageSource(models.Model):
-    """One source event (per provider) that evidences an outage; weights feed the confidence."""
+    """One source event (per provider) that evidences an outage (CONTRACT §11 confidence)."""
 
     outage = models.ForeignKey(
         Outage,
@@ -149,6 +149,10 @@ class OutageSource(models.Model):
     weight = models.DecimalField(max_digits=4, decimal_places=3)
     event_timestamp = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True, db_default=models.functions.Now())
+    # The device a device-level source is evidence at (a SCADA loss of voltage or trip, an
+    # operator's switching): telemetry at the outage's own device is a fact for its confidence.
+    device_scope = models.CharField(max_length=20, null=True, blank=True)
+    device_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "oms_event_sources"

@@ -1,7 +1,8 @@
 """The relay: PostgreSQL's `oms_outages` notifications → the channel layer's `outages` group.
 
 The engine announces every outage change with `pg_notify('oms_outages', {"id", "event_id",
-"kind"})`, which PostgreSQL delivers only when the transaction commits, so whichever door a
+"kind"})` (and each logged switching operation or rule-set switch, LOGGED below), which
+PostgreSQL delivers only when the transaction commits, so whichever door a
 change came through (REST, admin, a direct SQL call) it is pushed once, and a rolled-back change
 never is. The relay LISTENs on its own connection (outside Django's pool), gathers the
 notifications of a short window per outage (a storm of meter events becomes one push per outage),

@@ -19,7 +19,7 @@ BEGIN
     ELSE
         -- A steward removed evidence: recount it, and the confidence from what is left.
         UPDATE oms_outage_events o
-           SET source_count = a.n, source_types = a.kinds, confidence_score = 0
+           SET source_count = a.n, source_types = a.kinds
           FROM (SELECT d.id, count(s.id) AS n,
                        coalesce(array_agg(DISTINCT s.source_type ORDER BY s.source_type)
                                     FILTER (WHERE s.id IS NOT NULL), '{}') AS kinds

@@ -114,6 +114,10 @@ BEGIN
         PERFORM outages_add_sources(ARRAY[ROW(NULL, 'off', _event_time, _provider,
                                               _source_event_id, 'loss_of_voltage',
                                               _outage)::oms_evidence]);
+        -- Evidence at this device: a fact for its own outage, not for one above that absorbs it.
+        UPDATE oms_event_sources s SET device_scope = _scope, device_id = _device_id
+         WHERE s.outage_event_id = _outage AND s.source_type = _provider
+           AND s.source_event_id = _source_event_id;
         PERFORM outages_link_meters(ARRAY(
             SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
                        _outage)::oms_evidence FROM unnest(_affected) m), false);

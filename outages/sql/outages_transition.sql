@@ -52,6 +52,8 @@ BEGIN
         PERFORM outages_mark_restored(ARRAY[_o.id], now(), 'Restored by ' || _actor);
     ELSIF _next IS NOT NULL THEN
         UPDATE oms_outage_events SET status = _next, updated_at = now() WHERE id = _o.id;
+        -- An operator's confirmation is a fact for the confidence (outages_confidence).
+        PERFORM outages_refresh(ARRAY[_o.id]);
     END IF;
 
     _summary := concat_ws('; ',

@@ -160,7 +160,7 @@ def test_outage_shape(outages, token_client):
     assert contract <= set(row)
     assert row["event_id"] == outages["feeder"] and row["status"] == "detected"
     assert row["substation"] == "SS001" and row["feeder"] == "FD002" and row["dp"] is None
-    assert row["confidence_score"] == 1.0  # 1 - (1 - 1.0)(1 - 0.6)
+    assert row["confidence_score"] == 1.0  # SCADA's loss of voltage at the feeder: a fact
     assert row["source_types"] == ["onu", "scada"]
     assert row["source_count"] == 2
     assert row["affected_meters_count"] == 40

@@ -39,7 +39,8 @@ def test_half_of_a_dps_meters_inside_the_window_make_one_dp_outage(grid):
     assert (outage.affected_meters_count, outage.affected_customers_count) == (20, 20)
     assert outage.first_detected_at == at(0)
     assert outage.sources.count() == 10
-    assert round(float(outage.confidence_score), 3) == round(1 - 0.2**10, 3)
+    # Half of its meters report (CONTRACT §11): 0.95 · min(1, 0.5 / 0.8) · (1 - 0.5¹⁰).
+    assert float(outage.confidence_score) == round(0.95 * 0.625 * (1 - 0.5**10), 3)
     merged = Outage.objects.filter(status="merged")
     assert merged.count() == 9
     assert {m.merged_into_id for m in merged} == {outage.id}
@@ -86,7 +87,8 @@ def test_a_lone_ticket_is_a_low_confidence_meter_outage_absorbed_by_scada(grid):
     meter_evidence(["M40000001"], "report", at(0), provider="call_center")
 
     (ticket,) = active_outages()
-    assert (ticket.scope, float(ticket.confidence_score)) == ("meter", 0.4)
+    # One call from its one customer: the call's weight, under AMI and calls' cap (0.95 · 0.4).
+    assert (ticket.scope, float(ticket.confidence_score)) == ("meter", 0.38)
     assert power(["M40000001"]) == {"M40000001": "unknown"}
 
     answer = loss_of_voltage("FD001", at(minutes=1))
@@ -100,10 +102,10 @@ def test_a_lone_ticket_is_a_low_confidence_meter_outage_absorbed_by_scada(grid):
     assert (ticket.status, ticket.merged_into_id) == ("merged", outage.id)
 
 
-def test_confidence_of_thousands_of_sources_is_certain_and_keeps_counting(grid):
+def test_confidence_of_thousands_of_sources_is_capped_and_keeps_counting(grid):
     meter_evidence(DP001[:10], "off", at(0))
     (outage,) = active_outages()
-    # A storm's feeder outage gathers thousands of last gasps: the product of (1 - w) underflows.
+    # A storm's outage gathers thousands of reports: the powers of (1 - w) underflow.
     OutageSource.objects.bulk_create(
         OutageSource(
             outage=outage,
@@ -117,13 +119,14 @@ def test_confidence_of_thousands_of_sources_is_certain_and_keeps_counting(grid):
     with connection.cursor() as cursor:
         cursor.execute("SELECT outages_refresh(ARRAY[%s]::bigint[])", [outage.id])
     outage.refresh_from_db()
-    assert outage.confidence_score == Decimal("1.000")
+    # AMI and calls alone never reach 1 (CONTRACT §11): at most confidence_ami_cap.
+    assert outage.confidence_score == Decimal("0.950")
 
     # Counts still follow the links once confidence no longer moves.
     meter_evidence(DP001[10:12], "on", at(minutes=5))
     outage.refresh_from_db()
     assert (outage.affected_meters_count, outage.restored_meters_count) == (20, 2)
-    assert (outage.affected_customers_count, outage.confidence_score) == (20, Decimal("1.000"))
+    assert (outage.affected_customers_count, outage.confidence_score) == (20, Decimal("0.950"))
 
 
 def test_the_dp_share_counts_only_meters_that_can_report(grid):
@@ -153,4 +156,6 @@ def test_source_counts_follow_the_sources_whichever_door_writes_them(grid):
     outage.sources.filter(source_type="kaifa").delete()
     outage.refresh_from_db()
     assert (outage.source_count, outage.source_types) == (1, ["call_center"])
-    assert outage.confidence_score == Decimal("0.400")
+    # Its meter still reports off (the link is the evidence) and one customer called:
+    # 0.95 · (1 - (1 - 0.5)(1 - 0.4)); a removed call or telemetry would lower it.
+    assert outage.confidence_score == Decimal("0.665")
