@@ -39,7 +39,7 @@ BEGIN
         -- by new minus old, and a section whose members changed (a checksum of its active
         -- meters and their customers differs) is recounted, for its customers.
         WITH sides AS (
-            SELECT d.section_id, s.sign, count(*) AS meters,
+            SELECT s.dp_id, s.sign, count(*) AS meters,
                    count(*) FILTER (WHERE s.power_status = 'off') AS meters_off,
                    sum(hashint8extended(s.id, coalesce(s.customer_id, 0)) % 1000000007)
                        AS members
@@ -48,15 +48,21 @@ BEGIN
                     UNION ALL
                     SELECT o.id, o.dp_id, o.customer_id, o.power_status, -1
                       FROM old_rows o WHERE o.status = 'active') s
-              JOIN network_distribution_points d ON d.id = s.dp_id
+             WHERE s.dp_id IS NOT NULL
+             GROUP BY s.dp_id, s.sign
+        ),
+        by_section AS (  -- per DP first: the few DPs, not every meter, meet their section
+            SELECT d.section_id, x.sign, sum(x.meters) AS meters,
+                   sum(x.meters_off) AS meters_off, sum(x.members) AS members
+              FROM sides x JOIN network_distribution_points d ON d.id = x.dp_id
              WHERE d.section_id IS NOT NULL
-             GROUP BY d.section_id, s.sign
+             GROUP BY d.section_id, x.sign
         ),
         moved AS (
             SELECT x.section_id, sum(x.sign * x.meters) AS meters,
                    sum(x.sign * x.meters_off) AS meters_off,
                    sum(x.sign * x.members) <> 0 AS members_changed
-              FROM sides x GROUP BY x.section_id
+              FROM by_section x GROUP BY x.section_id
         ),
         counted AS (  -- runs although nothing reads it, as every data-modifying WITH does
             UPDATE network_sections s

@@ -53,7 +53,7 @@ BEGIN
                     ELSE j.current_status END AS before
           FROM judged j
     ),
-    recorded AS (
+    recorded AS (  -- every row is inserted (no ON CONFLICT), so the rows are chained's own
         INSERT INTO oms_meter_status_events AS e
             (meter_id, event_type, previous_status, new_status, source_type, source_event_id,
              event_timestamp, applied, confidence_score, metadata, created_at)
@@ -61,20 +61,16 @@ BEGIN
                c.source_event_id, c.event_time, c.is_applied, (_weights ->> c.provider)::numeric,
                '{}'::jsonb, now()
           FROM chained c
-        RETURNING e.meter_id, e.source_type, e.source_event_id, e.previous_status, e.new_status,
-                  e.applied, e.event_timestamp
     ),
     newest AS (
-        SELECT DISTINCT ON (r.meter_id) r.meter_id, r.new_status, r.event_timestamp
-          FROM recorded r WHERE r.applied
-         ORDER BY r.meter_id, r.event_timestamp DESC, r.source_event_id DESC
+        SELECT DISTINCT ON (c.meter_id) c.meter_id, c.evidence, c.event_time
+          FROM chained c WHERE c.is_applied
+         ORDER BY c.meter_id, c.event_time DESC, c.source_event_id DESC
     ),
     moved AS (
         UPDATE oms_meters m
-           SET power_status = n.new_status, last_power_change = n.event_timestamp,
-               updated_at = now()
+           SET power_status = n.evidence, last_power_change = n.event_time, updated_at = now()
           FROM newest n WHERE m.id = n.meter_id
-        RETURNING m.id
     ),
     frontier AS (
         INSERT INTO oms_event_frontier AS f (feeder_key, event_time)
@@ -84,8 +80,8 @@ BEGIN
         ON CONFLICT (feeder_key) DO UPDATE SET event_time = excluded.event_time
          WHERE f.event_time < excluded.event_time
     )
-    SELECT r.meter_id, r.source_type::text, r.source_event_id::text, r.previous_status::text,
-           r.new_status::text, r.applied
-      FROM recorded r;
+    SELECT c.meter_id, c.provider::text, c.source_event_id::text, c.before::text,
+           c.evidence::text, c.is_applied
+      FROM chained c;
 END;
 $$;
