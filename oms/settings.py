@@ -223,6 +223,9 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5
 OMS_RELAY = env_bool("OMS_RELAY", True)
 OMS_PUSH_WINDOW_S = float(os.environ.get("OMS_PUSH_WINDOW_MS", 50)) / 1000
 OMS_PUSH_HEARTBEAT_S = float(os.environ.get("OMS_PUSH_HEARTBEAT_S", 5))
+# Every server process with a relay also runs outages_sweep() this often (the single-meter
+# wait's clock, outages/sweep.py); 0 turns it off (then run `manage.py oms_sweep --every S`).
+OMS_SWEEP_S = float(os.environ.get("OMS_SWEEP_S", 5))
 # Daphne serves /static/ itself unless a proxy in front does (OMS_SERVE_STATIC=off).
 OMS_SERVE_STATIC = env_bool("OMS_SERVE_STATIC", True)
 

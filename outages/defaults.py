@@ -95,6 +95,23 @@ PREDICTION_RULES = [
     if value is not None
 ]
 DEFAULT_RULES += PREDICTION_RULES
+# The single-meter wait and the settling time before a contradicted prediction is re-placed.
+WAIT_RULES = [
+    (
+        "single_meter_wait_seconds",
+        "window",
+        "60",
+        "A single meter's outage evidence waits this long before it is an outage",
+    ),
+    (
+        "replace_settle_seconds",
+        "window",
+        "120",
+        "Meters below a predicted outage report power while others stay out this long "
+        "before the outage is re-placed",
+    ),
+]
+DEFAULT_RULES += WAIT_RULES
 
 # The rule sets shipped: (name, description). `normal` is active on a new database.
 RULE_SETS = [

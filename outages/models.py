@@ -294,3 +294,36 @@ class RuleSetSwitch(models.Model):
 
     def __str__(self):
         return f"{self.from_set or '—'} → {self.to_set}"
+
+
+class PendingEvidence(models.Model):
+    """A single meter's outage evidence waiting out single_meter_wait_seconds (CONTRACT §11).
+
+    Written only by the engine: a last gasp that no outage covers and no DP or device rule
+    explains waits here (the meter is off, no outage is reported) until it is `due_at`; then
+    outages_sweep (or the DP's next evidence) correlates it. A power-up first drops it.
+    """
+
+    meter_id = models.BigIntegerField()
+    dp_id = models.BigIntegerField(null=True)
+    evidence = models.CharField(max_length=10)
+    event_time = models.DateTimeField()
+    provider = models.CharField(max_length=50)
+    source_event_id = models.CharField(max_length=300)
+    event_type = models.CharField(max_length=100, blank=True, default="")
+    due_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "oms_pending_evidence"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meter_id", "provider", "source_event_id"], name="pending_evidence_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], name="pending_evidence_due_idx"),
+            models.Index(fields=["dp_id"], name="pending_evidence_dp_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.source_event_id} (meter {self.meter_id})"

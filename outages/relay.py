@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from oms import metrics
+from outages.sweep import start_sweeping, stop_sweeping
 
 logger = logging.getLogger(__name__)
 
@@ -396,6 +397,7 @@ def ensure_relay_started() -> asyncio.Task | None:
     task = _tasks.get(loop)
     if task is None or task.done():
         task = _tasks[loop] = loop.create_task(OutageRelay().run(), name="oms-outage-relay")
+        start_sweeping(loop)
     return task
 
 
@@ -403,3 +405,4 @@ def stop_relay() -> None:
     for task in _tasks.values():
         task.cancel()
     _tasks.clear()
+    stop_sweeping()

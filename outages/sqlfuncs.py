@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 
 from oms.sqlcalls import jsonb_call
 
@@ -100,3 +100,16 @@ def announce_rules(switch_id: int) -> None:
     at commit."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT outages_announce_rules(%s)", [switch_id])
+
+
+def sweep() -> int:
+    """The engine's clock-driven work, each step in a transaction of its own (each takes its
+    feeder locks once): single-meter evidence that has waited out its wait is correlated
+    (outages_sweep), then predictions later evidence contradicts are re-placed or restored
+    (outages_review). Returns how many pieces of evidence and outages it handled."""
+    done = 0
+    for statement in ("SELECT outages_sweep()", "SELECT outages_review()"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+            done += cursor.fetchone()[0]
+    return done

@@ -5,9 +5,10 @@
 -- their depth in the sections' path, then feeders, then substations), set-based per level.
 -- A device of kind K is predicted out when, inside one rollup window, at least
 -- K_rollup_dp_count distinct DPs below it are out and they are at least K_rollup_fraction of
--- the DPs with meters it feeds now, and they lie on at least two of its branches (a DP on its
--- own section, or a device right below it): evidence below one child only is explained by
--- that child, the nearer device (a substation with one feeder out is a feeder outage); its
+-- the DPs with meters it feeds now, and they lie on at least two of its branches (a DP, or the
+-- nearest device below it that can be out on its own, outages_predict_branch): evidence below
+-- one child only is explained by that child, the nearer device (a substation with one feeder
+-- out is a feeder outage); its
 -- outage absorbs the outages below it
 -- (outages_stand_at), so at the next level up it counts all its DPs as out. Faults that do not
 -- meet the rule above them stay separate outages. Never a candidate:
@@ -15,7 +16,11 @@
 --   * a device with an active outage at or above it (it is out already);
 --   * a telemetered device that is closed, energized and has no outage of its own (its
 --     telemetry shows it in), and every device above one: the climb stops below it. Its own
---     SCADA trip or loss of voltage is a fact (outages_de_energize_device), not a prediction.
+--     SCADA trip or loss of voltage is a fact (outages_de_energize_device), not a prediction;
+--   * a device with a meter below it that has had power since the window opened (a power-up
+--     or a restoration newer than the evidence: the device is in).
+-- Each prediction is logged on its outage's timeline with the count that made it
+-- (outages_log_prediction).
 -- A kind whose fraction is above 1 is never predicted (default for switches: a switch does not
 -- interrupt a fault, so its evidence climbs through it to the protective device above).
 CREATE OR REPLACE FUNCTION outages_predict(_feeder_ids bigint[]) RETURNS void
@@ -27,6 +32,9 @@ DECLARE
     _substation_feeders bigint[];
     _level integer;
     _ripe record;
+    _devices bigint[];
+    _starts timestamptz[];
+    _outs bigint[];
 BEGIN
     IF coalesce(cardinality(_feeder_ids), 0) = 0 THEN
         RETURN;
@@ -66,7 +74,7 @@ BEGIN
         FOR _ripe IN
             WITH units AS (
                 SELECT u.path[_level] AS device, u.dp_id, min(u.started) AS started,
-                       coalesce(u.path[_level + 1], -u.dp_id) AS branch
+                       outages_predict_branch(u.path, _level, u.dp_id) AS branch
                   FROM outages_predict_units(_feeder_ids) u
                  WHERE cardinality(u.path) >= _level
                  GROUP BY 1, 2, 4
@@ -82,7 +90,8 @@ BEGIN
                   FROM windows w ORDER BY w.device, w.out DESC, w.started
             )
             SELECT v.kind, array_agg(v.id ORDER BY v.id) AS devices,
-                   array_agg(b.started ORDER BY v.id) AS starts
+                   array_agg(b.started ORDER BY v.id) AS starts,
+                   array_agg(b.out ORDER BY v.id) AS outs
               FROM best b
               JOIN network_devices v ON v.id = b.device
               JOIN network_sections us ON us.id = v.upstream_section_id
@@ -107,23 +116,37 @@ BEGIN
                                 WHERE s.path @> ARRAY[v.id] AND s.energized
                                   AND EXISTS (SELECT 1 FROM oms_meters m
                                                WHERE m.dp_id = d.id AND m.status = 'active'))
+               -- a meter below it with power since the window opened shows it is in
+               AND NOT EXISTS (SELECT 1 FROM network_sections s
+                                 JOIN network_distribution_points d ON d.section_id = s.id
+                                 JOIN oms_meters m ON m.dp_id = d.id
+                                WHERE s.path @> ARRAY[v.id] AND s.energized
+                                  AND m.power_status = 'on' AND m.last_power_change >= b.started)
              GROUP BY v.kind
         LOOP
             PERFORM outages_stand_at(_ripe.kind, _ripe.devices, _ripe.starts,
                                      CASE _ripe.kind WHEN 'fuse' THEN 'medium' ELSE 'high' END);
+            PERFORM outages_log_prediction(_ripe.kind, _ripe.devices, _ripe.outs);
         END LOOP;
         _level := _level - 1;
     END LOOP;
 
     -- Feeders (their head breakers).
-    PERFORM outages_stand_at('feeder', coalesce(array_agg(r.device ORDER BY r.device), '{}'),
-                             coalesce(array_agg(r.started ORDER BY r.device), '{}'), 'high')
-       FROM outages_predict_ripe('feeder', _feeder_ids, _proven_feeders, _window) r;
+    SELECT coalesce(array_agg(r.device ORDER BY r.device), '{}'),
+           coalesce(array_agg(r.started ORDER BY r.device), '{}'),
+           coalesce(array_agg(r.dps_out ORDER BY r.device), '{}')
+      INTO _devices, _starts, _outs
+      FROM outages_predict_ripe('feeder', _feeder_ids, _proven_feeders, _window) r;
+    PERFORM outages_stand_at('feeder', _devices, _starts, 'high');
+    PERFORM outages_log_prediction('feeder', _devices, _outs);
 
     -- Substations: every feeder of theirs counts.
-    PERFORM outages_stand_at('substation',
-                             coalesce(array_agg(r.device ORDER BY r.device), '{}'),
-                             coalesce(array_agg(r.started ORDER BY r.device), '{}'), 'critical')
-       FROM outages_predict_ripe('substation', _substation_feeders, _proven_feeders, _window) r;
+    SELECT coalesce(array_agg(r.device ORDER BY r.device), '{}'),
+           coalesce(array_agg(r.started ORDER BY r.device), '{}'),
+           coalesce(array_agg(r.dps_out ORDER BY r.device), '{}')
+      INTO _devices, _starts, _outs
+      FROM outages_predict_ripe('substation', _substation_feeders, _proven_feeders, _window) r;
+    PERFORM outages_stand_at('substation', _devices, _starts, 'critical');
+    PERFORM outages_log_prediction('substation', _devices, _outs);
 END;
 $$;

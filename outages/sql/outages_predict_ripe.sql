@@ -1,20 +1,21 @@
 -- outages_predict_ripe(_scope text, _feeder_ids bigint[], _proven_feeders bigint[],
---                      _window interval) → (device, started)
+--                      _window interval) → (device, started, dps_out)
 -- outages_predict's top two levels: the feeders ('feeder') or substations ('substation') of
--- _feeder_ids whose rule the DPs out below them meet (outages_predict_units; at least
+-- _feeder_ids whose rule the DPs out below them meet (and no meter of theirs has had power
+-- since the window opened) (outages_predict_units; at least
 -- <scope>_rollup_dp_count distinct DPs inside one window, at least <scope>_rollup_fraction
--- of the DPs with meters they feed now, on at least two branches: devices or DPs right below
+-- of the DPs with meters they feed now, on at least two branches: outages_predict_branch below
 -- a feeder, feeders of a substation), with the window's start. Not a candidate: a feeder
 -- open as operated, one that is out already (or its substation), and a feeder, or a substation
 -- of a feeder, in _proven_feeders (telemetry shows it in). STABLE.
 CREATE OR REPLACE FUNCTION outages_predict_ripe(_scope text, _feeder_ids bigint[],
                                                 _proven_feeders bigint[], _window interval)
-RETURNS TABLE (device bigint, started timestamptz)
+RETURNS TABLE (device bigint, started timestamptz, dps_out bigint)
 LANGUAGE sql STABLE AS $$
     WITH units AS (
         SELECT CASE _scope WHEN 'feeder' THEN f.id ELSE f.substation_id END AS device,
                u.dp_id, min(u.started) AS started,
-               CASE _scope WHEN 'feeder' THEN coalesce(u.path[1], -u.dp_id)
+               CASE _scope WHEN 'feeder' THEN outages_predict_branch(u.path, 0, u.dp_id)
                            ELSE u.feeder_id END AS branch
           FROM outages_predict_units(_feeder_ids) u JOIN network_feeders f ON f.id = u.feeder_id
          GROUP BY 1, 2, 4
@@ -43,7 +44,7 @@ LANGUAGE sql STABLE AS $$
                    AND u.started BETWEEN b.started AND b.started + _window) >= 2
          GROUP BY b.device, b.started, b.out
     )
-    SELECT c.device, c.started
+    SELECT c.device, c.started, c.out
       FROM candidates c
      WHERE (c.closed OR _scope = 'substation') AND NOT c.proven
        AND NOT EXISTS (SELECT 1 FROM oms_outage_events a
@@ -58,4 +59,8 @@ LANGUAGE sql STABLE AS $$
                         WHERE s.feeder_id = ANY (c.feeders) AND s.energized
                           AND EXISTS (SELECT 1 FROM oms_meters m
                                        WHERE m.dp_id = d.id AND m.status = 'active'))
+       -- a meter of theirs with power since the window opened shows they are in
+       AND NOT EXISTS (SELECT 1 FROM oms_meters m
+                        WHERE m.feeder_id = ANY (c.feeders) AND m.power_status = 'on'
+                          AND m.last_power_change >= c.started)
 $$;

@@ -5,6 +5,8 @@
 -- is never later than its meter's earliest evidence of power since the off: a power-up that
 -- arrives late (its retransmission, dated later, came first) moves it earlier
 -- (outages_refine_restore_times).
+-- Outage evidence of these meters still waiting out the single-meter wait
+-- (oms_pending_evidence) is dropped: the meter is back before any outage.
 CREATE OR REPLACE FUNCTION outages_restore_meters(_rows oms_evidence[]) RETURNS oms_evidence[]
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -12,6 +14,11 @@ DECLARE
     _touched bigint[];
 BEGIN
     PERFORM outages_refine_restore_times(_rows);
+    -- A single meter's evidence still waiting out its wait is answered: no outage.
+    DELETE FROM oms_pending_evidence p
+     USING (SELECT r.meter_id, max(r.event_time) AS at FROM unnest(_rows) r
+             GROUP BY r.meter_id) b
+     WHERE p.meter_id = b.meter_id AND p.event_time <= b.at;
     WITH back AS (
         SELECT om.outage_event_id, om.meter_id, min(r.event_time) AS at
           FROM unnest(_rows) r

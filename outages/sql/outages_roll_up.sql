@@ -5,7 +5,8 @@
 --      started within rollup_window_minutes of each other (any such window, so a later ticket
 --      never hides an earlier cluster) becomes one DP outage. The share is of the meters that
 --      can report: conventional and prepaid meters have no channel and never send a last gasp
---      (all active meters when none can);
+--      (all active meters when none can). The evidence of one meter alone (a DP of one
+--      meter) makes a DP outage only once it has waited out single_meter_wait_seconds;
 --   2. the DPs out climb the tree to the nearest upstream device that explains them
 --      (outages_predict, CONTRACT §11), for the feeders of these DPs.
 -- The smaller outages are merged into the new ones and their devices' meters inferred off, a
@@ -16,6 +17,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
     _fraction numeric := outages_rule('dp_rollup_fraction', 0.5);
+    -- One meter's evidence younger than this waits (a DP of one meter too, CONTRACT §11).
+    _single_before timestamptz := greatest(now(), (SELECT max(f.event_time)
+                                                     FROM oms_event_frontier f))
+        - outages_rule('single_meter_wait_seconds', 60) * interval '1 second';
     _devices bigint[];
     _starts timestamptz[];
 BEGIN
@@ -47,6 +52,7 @@ BEGIN
                                    count(*))
                      FROM oms_meters m
                     WHERE m.dp_id = w.dp_id AND m.status = 'active')))
+           AND (w.out >= 2 OR w.started <= _single_before)
          GROUP BY w.dp_id
     )
     SELECT coalesce(array_agg(ripe.dp_id ORDER BY ripe.dp_id), '{}'),

@@ -1,0 +1,107 @@
+"""Re-placement (CONTRACT §11): a prediction that later evidence contradicts moves to the right
+device, in both directions, and its timeline says why; meters wrongly inferred off go back to
+their evidenced state. Through the ingest endpoints, on the synthetic grid with devices."""
+
+from __future__ import annotations
+
+import pytest
+
+from meters.models import Meter
+from oms.storm import generate_grid
+from outages import sqlfuncs
+from outages.models import Outage
+from tests.outages.prediction_helpers import active, customers_of, gasps, meters_of, placed
+from topology.grid import import_grid
+from topology.models import Device, Feeder
+
+pytestmark = pytest.mark.django_db
+LATERAL_1 = [f"DP{n:03d}" for n in range(1, 21)]  # below fuse FU-FD001-1
+
+
+@pytest.fixture
+def ingest(token_client):
+    return token_client("ingest:onu")
+
+
+@pytest.fixture
+def feeders(tmp_path):
+    """Two feeders of 40 DPs: head switch → fuse 1 (DP001-020); recloser → fuse 2 (DP021-040).
+    No telemetry on FD001 or its recloser, so the feeder itself may be predicted."""
+    generate_grid(tmp_path, 1, 2, 40, 5, seed=3, devices=True)
+    report = import_grid(tmp_path)
+    assert not report.errors, report.errors[:3]
+    Feeder.objects.filter(feeder_id="FD001").update(telemetered=False)
+    Device.objects.filter(code="RC-FD001").update(telemetered=False)
+
+
+def timeline(outage: Outage, kind: str) -> list[str]:
+    return list(outage.timeline.filter(event_type=kind).values_list("description", flat=True))
+
+
+def test_too_low_a_fuse_outage_merges_into_the_feeder_when_the_other_lateral_reports(
+    feeders, ingest
+):
+    gasps(ingest, meters_of(device=("fuse", "FU-FD001-1")), 0)
+    (fuse,) = active()
+    assert placed() == {("fuse", "FU-FD001-1")}
+    assert timeline(fuse, "predicted") == [
+        "Predicted at fuse FU-FD001-1: 20 of the 20 transformers it feeds out within 15 min"
+    ]
+
+    gasps(ingest, meters_of(device=("fuse", "FU-FD001-2")), 2, key="later")
+
+    assert placed() == {("feeder", "FD001")}
+    (feeder,) = active()
+    assert feeder.affected_customers_count == customers_of("feeder", "FD001")
+    # Its own reason, beside those carried over from the fuse outages it absorbed.
+    assert (
+        "Predicted at feeder FD001: 40 of the 40 transformers it feeds out within 15 min"
+        in timeline(feeder, "predicted")
+    )
+    fuse.refresh_from_db()
+    assert (fuse.status, fuse.merged_into_id) == ("merged", feeder.id)
+    assert any(fuse.event_id in text for text in timeline(feeder, "rolled_up"))
+
+
+def test_too_high_a_fuse_outage_moves_down_when_meters_below_it_report_power(feeders, ingest):
+    out, healthy, silent = LATERAL_1[:15], LATERAL_1[15:17], LATERAL_1[17:]
+    gasps(ingest, meters_of(dps=out), 0)
+    (fuse,) = active()
+    assert placed() == {("fuse", "FU-FD001-1")}
+    assert {m.power_status for m in Meter.objects.filter(dp__dp_id__in=silent)} == {"off"}
+
+    # Meters of two DPs below the fuse report power a minute later; the rest stay out.
+    gasps(ingest, meters_of(dps=healthy), 1, restored=True, key="back")
+    assert sqlfuncs.sweep() == 0  # not yet: the rest of a restoration may still be arriving
+    assert placed() == {("fuse", "FU-FD001-1")}
+
+    gasps(ingest, meters_of(dps=["DP041"]), 4, restored=True, key="clock")  # time passes
+    sqlfuncs.sweep()
+
+    assert placed() == {("dp", code) for code in out}
+    fuse.refresh_from_db()
+    assert fuse.status == "cancelled"
+    (why,) = timeline(fuse, "replaced")
+    assert why.startswith("Withdrawn: meters below it report power")
+    for outage in active():
+        assert any(
+            t.startswith(f"Re-placed from {fuse.event_id}") for t in timeline(outage, "replaced")
+        )
+        assert outage.affected_customers_count == customers_of("dp", outage.dp.dp_id)
+    # Meters the fuse inferred off without evidence of their own go back to what they were.
+    assert {m.power_status for m in Meter.objects.filter(dp__dp_id__in=silent)} == {"unknown"}
+    assert {m.power_status for m in Meter.objects.filter(dp__dp_id__in=out)} == {"off"}
+
+
+def test_a_later_partial_return_restores_the_fuse_and_leaves_nested_outages(feeders, ingest):
+    gasps(ingest, meters_of(dps=LATERAL_1), 0)
+    (fuse,) = active()
+
+    # Twenty minutes on, all but two transformers are back.
+    gasps(ingest, meters_of(dps=LATERAL_1[:18]), 20, restored=True, key="back")
+    gasps(ingest, meters_of(dps=["DP041"]), 25, restored=True, key="clock")
+    sqlfuncs.sweep()
+
+    fuse.refresh_from_db()
+    assert fuse.status == "restored"
+    assert placed() == {("dp", "DP019"), ("dp", "DP020")}
