@@ -46,12 +46,29 @@ def feeder_codes(network: str) -> list[str]:
     return sorted(feeders.values_list("feeder_id", flat=True))
 
 
+class OtherNetwork(Exception):
+    """The database holds another network than the one asked for."""
+
+
 def load_network(network: str) -> list[str]:
     """Load the network unless the database holds it; its meters start energized (a real
-    network learns that from meter reads). Returns its feeders' codes."""
+    network learns that from meter reads). Returns its feeders' codes.
+
+    The demo's storms play on every feeder the database holds, so it holds one network:
+    OtherNetwork when it holds another (an earlier --network, or a grid of your own)."""
+    from topology.models import Feeder
+
     if network not in NETWORKS:
         raise ValueError(f"unknown network {network!r}: one of {', '.join(NETWORKS)}")
     feeders = feeder_codes(network)
+    others = set(Feeder.objects.values_list("feeder_id", flat=True)) - set(feeders)
+    if others:
+        held = [name for name in NETWORKS if name != network and feeder_codes(name)]
+        raise OtherNetwork(
+            f"the database holds another network ({len(others)} feeder(s)"
+            + (f": --network {held[0]}" if held else ", a grid of its own")
+            + f"), not {network}: start with a fresh OMS_DATA_DIR for {network}"
+        )
     if feeders:
         say(f"network {network} already loaded ({len(feeders)} feeder(s))")
         return feeders

@@ -1,173 +1,115 @@
-"""The quality figures of the storm `oms demo` just played: the engine's outages against the
-storm's ground truth (`oms.demo_storm`), as the dashboard's "last storm" panel and the terminal
-show them. Read-only; the figures are kept in `OMS_DATA_DIR/demo-last-storm.json` and served at
-`GET /api/demo/storm/`.
+"""The quality figures of the storm `oms demo` just played: storm-eval's evaluation
+(`oms.storm.evaluate`, `summary`) of the engine's outages since the storm began against the
+storm's ground truth, kept in `OMS_DATA_DIR/demo-last-storm.json` for the dashboard's "Last
+storm" panel (`GET /api/demo/storm/`). Read-only.
 
-An outage is right when it stands at the faulted device — right kind and right code. Planned
-outages (the crew's openings) are neither right nor false: they are the switching, not a
-prediction. Precision: right outages / right + false; recall: sustained faults found / faults.
+An outage is right when it stands at the faulted device, right kind and code, and overlaps the
+fault in time; an operator's planned outage that no fault explains is neither right nor false.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
-from oms.storm import MOMENTARY
+from oms.storm import Storm, evaluate, format_report, shortfalls, summary
+from oms.storm.evaluation import SLACK
+from oms.storm.faults import MOMENTARY
 
 REPORT_FILE = "demo-last-storm.json"
-OUTAGES = """
-SELECT o.event_id, o.scope, topology_device_code(o.scope, o.device_id), o.status, o.event_type,
-       o.affected_customers_count, o.first_detected_at, o.actual_restoration_time
-FROM oms_outage_events o
-WHERE o.first_detected_at >= %(since)s AND o.status NOT IN ('cancelled', 'merged')
-  AND (o.feeder_id IN (SELECT id FROM network_feeders WHERE feeder_id = ANY(%(feeders)s))
-       OR (o.feeder_id IS NULL AND o.substation_id IN (
-           SELECT substation_id FROM network_feeders WHERE feeder_id = ANY(%(feeders)s))))
-ORDER BY o.first_detected_at, o.id
-"""
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+def back_fed(storm: Storm) -> int:
+    """Meters the truth has back at the close of a normally-open tie (fed from its far side)."""
+    ties = {
+        t
+        for t, kind, code, action, source, _ in storm.switching
+        if source == "operator" and action == "close"
+        and getattr(storm.grid.devices.get((kind, code)), "normal_state", "") == "open"
+    }  # fmt: skip
+    return len({n for f in storm.faults for n, t in f.restored.items() if t in ties})
 
 
-def score(demo, cursor, *, network: str, seed: int, switching: list[dict] = ()) -> dict:
-    """Figures of `demo` (a DemoStorm) against what the database holds now."""
-    storm = demo.storm
-    # Event times may be dated a little before the storm's clock started (latency, skew).
-    cursor.execute(OUTAGES, {"since": storm.start - timedelta(seconds=5), "feeders": demo.feeders})
-    rows = [
-        dict(zip(("event_id", "scope", "device", "status", "event_type", "customers",
-                  "detected_at", "restored_at"), row, strict=True))
-        for row in cursor.fetchall()
-    ]  # fmt: skip
-    planned = [o for o in rows if o.get("event_type") == "planned_outage"]
-    outages = [o for o in rows if o.get("event_type") != "planned_outage"]
-    used: set[str] = set()
-    faults, restore_errors = [], []
-    for f in storm.faults:
-        here = [o for o in outages if (o["scope"], o["device"]) == (f.scope, f.device)]
-        start = storm.start + timedelta(seconds=f.start)
-        if f.kind == MOMENTARY:
-            mine = [o for o in here if o["event_type"] == "momentary" and o["event_id"] not in used]
-        else:
-            mine = [o for o in here if o["event_type"] != "momentary"]
-        found = min(
-            mine, key=lambda o: abs((o["detected_at"] - start).total_seconds()), default=None
-        )
-        if f.kind == MOMENTARY and found:
-            used.add(found["event_id"])
-        elif found:
-            used.update(o["event_id"] for o in mine)
-        restore_error = None
-        if found and found["restored_at"] and f.end is not None and f.kind != MOMENTARY:
-            end = storm.start + timedelta(seconds=f.end)
-            restore_error = (found["restored_at"] - end).total_seconds()
-            restore_errors.append(abs(restore_error))
-        faults.append({
-            "kind": f.kind, "scope": f.scope, "device": f.device, "customers": f.customers,
-            "found": found["event_id"] if found else None,
-            "engine_customers": found["customers"] if found else None,
-            "restoration_error_s": restore_error,
-        })  # fmt: skip
-    false = [o for o in outages if o["event_id"] not in used]
-    sustained = [f for f in faults if f["kind"] != MOMENTARY]
-    right = [f for f in sustained if f["found"]]
-    blips = [f for f in faults if f["kind"] == MOMENTARY]
-    numbers = sorted(storm.expected_state)
-    cursor.execute(
-        "SELECT meter_number, power_status FROM oms_meters WHERE meter_number = ANY(%s)",
-        [numbers + sorted(storm.unobservable)],
-    )
-    got = dict(cursor.fetchall())
-    wrong = [n for n in numbers if got.get(n) != storm.expected_state[n]]
-    # Meters without a channel behind a replaced fuse: no evidence can say they are back.
-    unknowable_off = sum(1 for n in storm.unobservable if got.get(n) != "on")
-    p95 = _pct(restore_errors, 0.95)
-    return {
+def score(storm: Storm, cursor, *, network: str, seed: int, switching: list[dict] = ()):
+    """(figures, the full report): the storm against what the database holds now."""
+    q = evaluate(storm, cursor, since=storm.start - SLACK)
+    s = summary(q)
+
+    def found(f):
+        o = q.found.get(f.index)
+        return o.event_id if o else None
+
+    def rounded(value, digits=3):
+        return None if value is None else round(value, digits)
+
+    figures = {
         "network": network,
         "seed": seed,
         "started_at": storm.start.isoformat(),
-        "faults": faults,
-        "precision": round(len(right) / (len(right) + len(false)), 3) if right or false else None,
-        "recall": round(len(right) / len(sustained), 3) if sustained else None,
-        "right": len(right),
-        "sustained": len(sustained),
+        "faults": [
+            {
+                "kind": f.kind,
+                "scope": f.scope,
+                "device": f.device,
+                "customers": f.customers,
+                "found": found(f),
+            }
+            for f in storm.faults
+        ],
+        "sustained": q.sustained,
+        "right": len(q.found),
         "false_outages": [
             {
-                "scope": o["scope"],
-                "device": o["device"],
-                "customers": o["customers"],
-                "event_type": o["event_type"],
+                "scope": o.scope,
+                "device": o.device,
+                "event_type": o.event_type,
+                "customers": o.affected_customers,
             }
-            for o in false
+            for o in q.false_outages
         ],
-        "momentary_recorded": sum(1 for f in blips if f["found"]),
-        "momentary": len(blips),
-        # Every customer a sustained fault put out (truth), and the count error of right outages.
-        "customers_out": len(
-            {
-                storm.meter_info[n].customer or n
-                for f in storm.faults
-                if f.kind != MOMENTARY
-                for n in f.meters
-            }
-        ),
-        "customers_error": sum(abs(f["engine_customers"] - f["customers"]) for f in right),
-        "customers_true": sum(f["customers"] for f in right),
-        "customers_engine": sum(f["engine_customers"] for f in right),
-        "restoration_error_p95_s": None if p95 is None else round(p95, 1),
-        "planned_outages": len(planned),
+        "precision": rounded(s["precision"]),
+        "recall": rounded(s["recall"]),
+        "customers_out": q.truly_out,
+        "customers_error": rounded(s["customers_error"], 4),
+        "falsely_out": rounded(s["falsely_out"], 4),
+        "momentary": q.momentary,
+        "momentary_recorded": q.momentary_recorded,
+        "restore_p95_s": rounded(s["restore_p95"], 1),
+        "meters_checked": q.meters_checked,
+        "meters_wrong": len(q.wrong_meters),
+        "planned_outages": len(q.planned),
+        "back_fed_meters": back_fed(storm),
         "switching": list(switching),
-        "back_fed_meters": demo.back_fed,
-        # What the engine counted as re-energized when the tie closed (its own figure).
-        "back_fed_engine": sum(
-            s.get("meters_energized") or 0
-            for s in switching
-            if s.get("note") == "back-feed through the tie"
-        ),
-        "meters_checked": len(numbers),
-        "meters_wrong": len(wrong),
-        "meters_unknowable": len(storm.unobservable),
-        "meters_unknowable_off": unknowable_off,
+        "shortfalls": shortfalls(q),
+        "notes": list(getattr(storm, "notes", [])),
     }
+    return figures, format_report(storm, q)
 
 
 def format_figures(figures: dict) -> str:
-    """The figures as the terminal prints them."""
+    """A few lines for the terminal, after the full report."""
 
     def ratio(value):
         return "n/a" if value is None else f"{value:.2f}"
 
-    p95 = figures["restoration_error_p95_s"]
+    missed = [
+        f"{f['scope']} {f['device']}"
+        for f in figures["faults"]
+        if f["kind"] != MOMENTARY and not f["found"]
+    ]
     lines = [
-        f"storm {figures['seed']} on {figures['network']}: devices precision "
+        f"storm {figures['seed']} on {figures['network']}: precision "
         f"{ratio(figures['precision'])}, recall {ratio(figures['recall'])} "
         f"({figures['right']}/{figures['sustained']} faults at the right device, "
-        f"{len(figures['false_outages'])} false outages)",
-        f"  customers out {figures['customers_out']:,}; at the right outages true "
-        f"{figures['customers_true']:,}, engine {figures['customers_engine']:,}",
-        f"  momentary recorded {figures['momentary_recorded']}/{figures['momentary']}; "
-        f"restoration error p95 {'n/a' if p95 is None else f'{p95:,.0f} s'}; meters in a "
-        f"wrong final state {figures['meters_wrong']:,} of {figures['meters_checked']:,}",
-        f"  switching: {len(figures['switching'])} operations, "
-        f"{figures['back_fed_meters']:,} meters back-fed through the tie (the engine counted "
-        f"{figures['back_fed_engine']:,} re-energized)",
+        f"{len(figures['false_outages'])} false outages); {figures['back_fed_meters']:,} "
+        f"meters back-fed through a tie; {len(figures['switching'])} crew operations",
     ]
-    for f in figures["faults"]:
-        if f["kind"] != MOMENTARY:
-            verdict = "found" if f["found"] else "MISSED"
-            lines.append(f"  {f['kind']} {f['scope']} {f['device']}: {verdict}")
-    for o in figures["false_outages"][:5]:
-        lines.append(f"  false: {o['event_type']} at {o['scope']} {o['device']}")
+    if missed:
+        lines.append(f"  missed: {', '.join(missed)}")
+    if figures["shortfalls"]:
+        lines.append(f"  short of the targets: {'; '.join(figures['shortfalls'])}")
     return "\n".join(lines)
 
 

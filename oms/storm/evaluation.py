@@ -66,8 +66,13 @@ class EngineOutage:
         return self.event_type not in ("momentary", PLANNED)
 
 
-def fetch_outages(cursor) -> list[EngineOutage]:
-    cursor.execute(OUTAGES_SQL)
+def fetch_outages(cursor, since: datetime | None = None) -> list[EngineOutage]:
+    """Every outage, or those first detected from `since` on (a storm on a database that
+    holds earlier ones: `oms demo`)."""
+    if since is None:
+        cursor.execute(OUTAGES_SQL)
+    else:
+        cursor.execute(OUTAGES_SQL + " WHERE o.first_detected_at >= %s", [since])
     return [EngineOutage(*row) for row in cursor.fetchall()]
 
 
@@ -190,10 +195,12 @@ def evaluate(
     *,
     post: PostResult | None = None,
     watcher: OutageWatcher | None = None,
+    since: datetime | None = None,
 ) -> Quality:
-    """Compare the outages and meter states in the database with the storm's ground truth."""
+    """Compare the outages and meter states in the database with the storm's ground truth
+    (only the outages first detected from `since` on, when given)."""
     q = Quality()
-    outages = [o for o in fetch_outages(cursor) if o.status not in NOT_SETTLED]
+    outages = [o for o in fetch_outages(cursor, since) if o.status not in NOT_SETTLED]
     q.planned = [o for o in outages if o.event_type == PLANNED]
     by_key: dict[tuple[str, str], list[EngineOutage]] = defaultdict(list)
     for o in outages:

@@ -43,7 +43,7 @@ def demo(tmp_path, monkeypatch):
 
     from oms.demo import StormPlayer, create_logins
     from oms.demo_network import load_network
-    from oms.demo_start import restore_leftovers
+    from oms.demo_start import restore_leftovers, restore_normal_state
     from topology.models import Line
 
     monkeypatch.setenv("OMS_DATA_DIR", str(tmp_path))
@@ -56,11 +56,12 @@ def demo(tmp_path, monkeypatch):
     try:
         player = StormPlayer(
             server.url, feed_token, crew_token, network="ieee8500", feeders=feeders,
-            minutes=3.0, pause=0, seed=3,
+            minutes=6.0, pause=0, seed=3,
         )  # fmt: skip
         figures = player.play(3, realtime=False)
-        # What the engine left active after the storm (its figures count it) is restored as the
-        # next `oms demo` start does, so the map starts from an energized feeder.
+        # What the storm left switched or the engine left active (its figures count it) is put
+        # back as the demo does before each storm, so the map starts from an energized feeder.
+        restore_normal_state()
         restore_leftovers()
         yield {
             "server": server,

@@ -39,7 +39,7 @@ def test_a_taken_port_ends_the_demo_before_it_starts_anything(demo_data_dir):
 def test_stops_its_database_keeps_its_login_and_leaves_no_storm_behind(demo_data_dir):
     data_dir = demo_data_dir
     port = free_port()
-    first = Demo(data_dir, port, "--storm-minutes", "3", "--seed", "11")
+    first = Demo(data_dir, port, "--storm-minutes", "6", "--seed", "11")
     password = first.wait_serving()
     token = oms_token(data_dir, "read")
     wait_for(

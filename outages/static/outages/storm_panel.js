@@ -9,13 +9,15 @@ const EVERY_MS = 10000;
 const ratio = (v) => (v == null ? "n/a" : Number(v).toFixed(2));
 const grade = (v) => (v == null ? "" : v >= 0.95 ? "good" : "bad");
 
+const share = (v) => (v == null ? "n/a" : `${(100 * v).toFixed(1)}%`);
+
 function rows(f) {
-  const p95 = f.restoration_error_p95_s;
+  const p95 = f.restore_p95_s;
   return [
     ["Faults", `${f.sustained} sustained · ${f.momentary} blips`, ""],
     ["Precision", `${ratio(f.precision)} · ${f.false_outages.length} false`, grade(f.precision)],
     ["Recall", `${ratio(f.recall)} · ${f.right}/${f.sustained} at device`, grade(f.recall)],
-    ["Customers", `${fmt(f.customers_out)} out · err ${fmt(f.customers_error)}`, f.customers_error ? "bad" : ""],
+    ["Customers", `err ${share(f.customers_error)} · ${share(f.falsely_out)} false`, f.customers_error > 0.02 || f.falsely_out > 0.01 ? "bad" : ""],
     ["Back-feed", `${fmt(f.back_fed_meters)} meters via tie`, ""],
     ["Restored", `p95 ${p95 == null ? "n/a" : `${fmt(Math.round(p95))} s`} · ${fmt(f.meters_wrong)} wrong`, f.meters_wrong ? "bad" : ""],
   ];
