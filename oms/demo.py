@@ -181,24 +181,27 @@ class Poster:
     def post(self, path: str, payload: dict, token: str) -> tuple[int, dict]:
         body = json.dumps(payload).encode()
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-        for _ in range(3):
+        status, answer = 0, {}
+        for attempt in range(6):
             connection = getattr(self.local, "connection", None)
             try:
                 if connection is None:
-                    connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                    connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
                     self.local.connection = connection
                 connection.request("POST", path, body, headers)
                 response = connection.getresponse()
-                answer = response.read()
+                status, text = response.status, response.read()
                 try:
-                    return response.status, json.loads(answer or b"{}")
+                    answer = json.loads(text or b"{}")
                 except ValueError:
-                    return response.status, {}
+                    answer = {}
+                if status != 503:  # busy (a device in another operation) or database away
+                    return status, answer
             except (OSError, http.client.HTTPException):
                 connection.close()
                 self.local.connection = None
-                time.sleep(0.5)
-        return 0, {}
+            time.sleep(0.5 * 2**attempt)
+        return status, answer
 
     def send(self, channel: str, payloads: list[dict]) -> None:
         if channel == "operate":
@@ -220,7 +223,11 @@ class Poster:
             return
         path = f"/api/ingest/{channel}/batch/"
         status, answer = self.post(path, {"events": payloads}, self.tokens["feed"])
-        self.failed += len(payloads) if status != 200 else len(answer.get("rejected", []))
+        failed = len(payloads) if status != 200 else len(answer.get("rejected", []))
+        if failed:
+            print(f"! {failed} {channel} message(s) not accepted: {status} "
+                  f"{str(answer)[:200]}", flush=True)  # fmt: skip
+        self.failed += failed
 
     def put(self, channel: str, payload: dict) -> None:
         """Queue a message on its channel's sender (started on first use)."""
@@ -296,6 +303,8 @@ class StormPlayer(threading.Thread):
                 self.poster.join()
                 slice_end = e.arrival + 5.0
             self.poster.put(e.provider, payload)
+            if e.provider == "operate" and not realtime:
+                self.poster.join()  # what comes after an operation goes after it
         self.poster.join()
         time.sleep(3)  # the last answers are in; let the pushes settle before scoring
         print(f"· storm {seed} played: {len(played):,} messages, {self.poster.failed} not "
