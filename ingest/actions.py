@@ -148,6 +148,7 @@ def ingest_scada_events(events: list[dict]) -> tuple[IngestOutcome, dict[int, di
     # A lone event needs no savepoint: if it is refused, its transaction has nothing else.
     savepoint = len(events) > 1
     with metrics.engine_timer("scada", len(events)), transaction.atomic():
+        scada_status.take_network_first(events)
         for index in sorted(range(len(events)), key=lambda i: scada_status.event_time(events[i])):
             try:
                 with transaction.atomic(savepoint=savepoint):

@@ -27,15 +27,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max
 
 from ingest import sqlfuncs as ingest_sql
 from ingest.models import DEVICE_STATUS, Evidence, ProcessingStatus, ScadaEvent
 from ingest.parsers.common import parse_timestamp
+from ingest.vocabulary import load_vocabulary
 from outages.actions import operate_device
 from topology.actions import DeviceBusy, SwitchingRefused
 from topology.models import Device, Feeder, SwitchingOperation, SwitchingSource, SwitchState
+from topology.sqlfuncs import lock_network
+
+# Where a SCADA event's code is looked up, in this order (insert_scada_event_with_meter_check).
+CODE_FIELDS = ("eventType", "alarmType")
 
 
 class DeviceStatusBusy(Exception):
@@ -119,7 +124,13 @@ def _device(kind: str, code: str, feeder: str, substation: str):
     if scope == "substation":
         return "substation"
     model = Feeder if scope == "feeder" else Device
-    return scope, model.objects.get(pk=device_id)
+    # Its state, log and last status are read under its row lock, as switch_device takes it: a
+    # concurrent operation on it cannot change the state between this check and the commit.
+    try:
+        return scope, model.objects.select_for_update(nowait=True).get(pk=device_id)
+    except OperationalError as exc:
+        named = f"{scope} {code or feeder}"
+        raise DeviceStatusBusy(f"Another operation on {named} is in progress.") from exc
 
 
 def _newest_status_time(event: ScadaEvent, scope: str, device):
@@ -188,3 +199,18 @@ def event_time(event: dict) -> datetime:
     body = event["event"] if isinstance(event.get("event"), dict) else event
     moment, _ = parse_timestamp(str(body.get("timestamp", "")))
     return moment or datetime.max.replace(tzinfo=UTC)
+
+
+def take_network_first(events: list[dict]) -> None:
+    """Before a batch that holds a device status: the network lock, first of all locks, as
+    every switching takes it. Its loss-of-voltage events take feeder locks, and an operation
+    taking the network lock after them would invert the one lock order (a deadlock with an
+    AMI ingest waiting for those feeders while holding the network lock shared)."""
+    vocabulary = load_vocabulary("scada")
+    for event in events:
+        body = event["event"] if isinstance(event.get("event"), dict) else event
+        codes = [(name.lower(), str(body.get(name) or "").strip().lower()) for name in CODE_FIELDS]
+        evidence = next((vocabulary[c] for c in codes if c in vocabulary), None)
+        if evidence in DEVICE_STATUS:
+            lock_network()
+            return

@@ -442,3 +442,36 @@ def test_an_enveloped_status_and_one_with_a_field_named_event(feed):
     odd = {**status("RECLOSE", "R1", at(2)), "event": "shot 1"}  # not an envelope: a field
     assert post(feed, "scada", odd).json()["status"] == "processed"
     assert state("R1") == "closed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_reads_the_devices_state_under_its_lock(reference_data, tmp_path, token_client):
+    # While an operation holds R1, even a status equal to its state waits for it (503): read
+    # before that operation commits, "already closed" could hide the opening it is making.
+    import_grid(devices_grid_dir(tmp_path))
+    feed = token_client("ingest:scada")
+    with HeldDevice():
+        resent = post(feed, "scada", status("CLOSED", "R1", at(0)))
+    assert resent.status_code == 503
+    assert post(feed, "scada", status("CLOSED", "R1", at(0))).status_code == 201
+
+
+def network_lock_held() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND classid = 7400"
+            " AND pid = pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_batch_with_a_status_takes_the_network_lock_before_any_feeder_lock(db):
+    from ingest.scada_status import take_network_first
+
+    loss = status("MV_AlarmLossOfVoltage", None, at(0), kind=None, feederId="FD002")
+    with transaction.atomic():
+        take_network_first([loss, {"event": status("whatever", "R1", at(0))}])
+        assert network_lock_held() == []
+    with transaction.atomic():
+        take_network_first([loss, {"event": {**status("x", "R1", at(0)), "alarmType": "tripped"}}])
+        assert network_lock_held() == ["ExclusiveLock"]
