@@ -209,7 +209,8 @@ def test_meter_positions_for_the_map(grid, token_client):
         ("/api/substations/", 4),
         ("/api/feeders/", 4),
         ("/api/distribution-points/", 4),
-        ("/api/feeders/FD001/meters/", 5),
+        # the feeder, its counts from its sections, the page's meter ids, then their rows
+        ("/api/feeders/FD001/meters/", 6),
         ("/api/outages/", 4),
         ("/api/outages/{feeder}/", 5),
         ("/api/outages/{feeder}/meters/", 5),
