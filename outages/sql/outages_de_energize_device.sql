@@ -6,6 +6,10 @@
 -- of a device above it, the broadest, absorbs the event), absorbing the outages inside the
 -- device (those at DPs, meters and in-line devices below it). A late
 -- event whose meters all have newer evidence opens nothing.
+-- A trip after a reclose (SCADA, not an operator's opening) continues the interruption: the
+-- device's momentary restored within momentary_max_minutes before it is absorbed, so trip,
+-- reclose, trip … lockout is one sustained outage at the device from the first trip (IEEE 1366:
+-- the momentaries of a reclosing sequence that ends in lockout are not counted apart).
 CREATE OR REPLACE FUNCTION outages_de_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz, _severity text DEFAULT 'high', _root_cause text DEFAULT '')
@@ -22,6 +26,7 @@ DECLARE
     _previous text[];
     _applied boolean[];
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
+    _momentary interval := outages_rule('momentary_max_minutes', 5) * interval '1 minute';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     -- The in-line devices above it, from the feeder's head down.
@@ -80,6 +85,14 @@ BEGIN
             -- restored by meters' own evidence that arrived before this event (a blip whose
             -- last gasps and power-ups came first).
             PERFORM outages_merge(_outage, ARRAY(
+                -- The device's own momentary of this reclosing sequence.
+                SELECT o.id FROM oms_outage_events o
+                 WHERE o.scope = _scope AND o.device_id = _device_id AND o.id <> _outage
+                   AND _provider <> 'operator'
+                   AND o.status = 'restored' AND o.event_type = 'momentary'
+                   AND o.actual_restoration_time BETWEEN _event_time - _momentary
+                                                     AND _event_time
+                UNION ALL
                 SELECT o.id FROM oms_outage_events o
                  WHERE o.id <> _outage
                    AND (o.status = ANY (outages_active_statuses())

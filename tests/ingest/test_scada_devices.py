@@ -410,18 +410,36 @@ def test_a_status_of_a_busy_device_is_503_and_stored_only_when_sent_again(
     assert again.status_code == 201 and state("R1") == "open"
 
 
-def test_a_reclosing_sequence_to_lockout_is_two_momentary_and_one_sustained_outage(feed):
+def test_a_reclosing_sequence_to_lockout_is_one_sustained_outage_from_the_first_trip(feed):
+    # IEEE 1366: the reclosing operations before a lockout are one sustained interruption.
     shots = [("TRIP", 0), ("RECLOSE", 2), ("TRIP", 5), ("RECLOSE", 8), ("TRIP", 12)]
     shots += [("LOCKOUT", 12.5)]
-    for code, seconds in shots:
-        assert post(feed, "scada", status(code, "R1", at(seconds))).status_code == 201
+    answers = [post(feed, "scada", status(code, "R1", at(seconds))) for code, seconds in shots]
+    assert {answer.status_code for answer in answers} == {201}
 
-    outages = list(Outage.objects.order_by("id").values_list("status", "event_type"))
-    assert outages[:2] == [("restored", "momentary"), ("restored", "momentary")]
-    assert outages[2][0] in ACTIVE_STATUSES and outages[2][1] == "outage"
-    assert len(outages) == 3
+    (outage,) = Outage.objects.exclude(status="merged")
+    assert outage.status in ACTIVE_STATUSES and outage.event_type == "outage"
+    assert outage.first_detected_at == at(0) and outage.affected_meters_count == 40
+    # The momentaries of the first two shots were absorbed into it, the first through the second.
+    merged = dict(Outage.objects.filter(status="merged").values_list("pk", "merged_into"))
+    assert len(merged) == 2 and set(merged.values()) <= {outage.pk, *merged}
+    assert set(Outage.objects.filter(pk__in=merged).values_list("event_type", flat=True)) == {
+        "momentary"
+    }
+    assert answers[-2].json()["outage_event_id"] == outage.event_id
     assert state("R1") == "open" and power("DP001") == {"off"}
     assert SwitchingOperation.objects.filter(source="scada").count() == 5
+
+
+def test_reclosing_shots_that_hold_are_one_momentary_event(feed):
+    # IEEE 1366: a recloser that operates twice and then holds is one momentary event.
+    for code, seconds in [("TRIP", 0), ("RECLOSE", 2), ("TRIP", 5), ("RECLOSE", 8)]:
+        assert post(feed, "scada", status(code, "R1", at(seconds))).status_code == 201
+
+    (outage,) = Outage.objects.exclude(status="merged")
+    assert (outage.status, outage.event_type) == ("restored", "momentary")
+    assert outage.first_detected_at == at(0) and outage.actual_restoration_time == at(seconds=8)
+    assert power("DP001") == {"on"}
 
 
 def test_a_batch_applies_statuses_in_the_order_of_their_times(feed):
