@@ -35,6 +35,7 @@ DECLARE
     _devices bigint[];
     _starts timestamptz[];
     _outs bigint[];
+    _kinds text[] := outages_predict_kinds();
 BEGIN
     IF coalesce(cardinality(_feeder_ids), 0) = 0 THEN
         RETURN;
@@ -73,9 +74,9 @@ BEGIN
     WHILE coalesce(_level, 0) >= 1 LOOP
         FOR _ripe IN
             WITH units AS (
-                SELECT u.path[_level] AS device, u.dp_id, min(u.started) AS started,
-                       outages_predict_branch(u.path, _level, u.dp_id) AS branch
-                  FROM outages_predict_units(_feeder_ids) u
+                SELECT u.path[_level] AS device, u.dp_id, min(u.started) AS started, b.branch
+                  FROM outages_predict_units(_feeder_ids) u,
+                       outages_predict_branch(u.path, _level, u.dp_id, _kinds) b
                  WHERE cardinality(u.path) >= _level
                  GROUP BY 1, 2, 4
             ),
@@ -136,7 +137,7 @@ BEGIN
            coalesce(array_agg(r.started ORDER BY r.device), '{}'),
            coalesce(array_agg(r.dps_out ORDER BY r.device), '{}')
       INTO _devices, _starts, _outs
-      FROM outages_predict_ripe('feeder', _feeder_ids, _proven_feeders, _window) r;
+      FROM outages_predict_ripe('feeder', _feeder_ids, _proven_feeders, _window, _kinds) r;
     PERFORM outages_stand_at('feeder', _devices, _starts, 'high');
     PERFORM outages_log_prediction('feeder', _devices, _outs);
 
@@ -145,7 +146,8 @@ BEGIN
            coalesce(array_agg(r.started ORDER BY r.device), '{}'),
            coalesce(array_agg(r.dps_out ORDER BY r.device), '{}')
       INTO _devices, _starts, _outs
-      FROM outages_predict_ripe('substation', _substation_feeders, _proven_feeders, _window) r;
+      FROM outages_predict_ripe('substation', _substation_feeders, _proven_feeders, _window,
+                                   _kinds) r;
     PERFORM outages_stand_at('substation', _devices, _starts, 'critical');
     PERFORM outages_log_prediction('substation', _devices, _outs);
 END;

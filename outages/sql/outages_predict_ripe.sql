@@ -1,23 +1,24 @@
 -- outages_predict_ripe(_scope text, _feeder_ids bigint[], _proven_feeders bigint[],
---                      _window interval) → (device, started, dps_out)
+--                      _window interval, _kinds text[]) → (device, started, dps_out)
 -- outages_predict's top two levels: the feeders ('feeder') or substations ('substation') of
 -- _feeder_ids whose rule the DPs out below them meet (and no meter of theirs has had power
 -- since the window opened) (outages_predict_units; at least
 -- <scope>_rollup_dp_count distinct DPs inside one window, at least <scope>_rollup_fraction
 -- of the DPs with meters they feed now, on at least two branches: outages_predict_branch below
--- a feeder, feeders of a substation), with the window's start. Not a candidate: a feeder
+-- a feeder (with outages_predict's _kinds), feeders of a substation), with the window's start. Not a candidate: a feeder
 -- open as operated, one that is out already (or its substation), and a feeder, or a substation
 -- of a feeder, in _proven_feeders (telemetry shows it in). STABLE.
 CREATE OR REPLACE FUNCTION outages_predict_ripe(_scope text, _feeder_ids bigint[],
-                                                _proven_feeders bigint[], _window interval)
+                                                _proven_feeders bigint[], _window interval,
+                                                _kinds text[])
 RETURNS TABLE (device bigint, started timestamptz, dps_out bigint)
 LANGUAGE sql STABLE AS $$
     WITH units AS (
         SELECT CASE _scope WHEN 'feeder' THEN f.id ELSE f.substation_id END AS device,
                u.dp_id, min(u.started) AS started,
-               CASE _scope WHEN 'feeder' THEN outages_predict_branch(u.path, 0, u.dp_id)
-                           ELSE u.feeder_id END AS branch
-          FROM outages_predict_units(_feeder_ids) u JOIN network_feeders f ON f.id = u.feeder_id
+               CASE _scope WHEN 'feeder' THEN b.branch ELSE u.feeder_id END AS branch
+          FROM outages_predict_units(_feeder_ids) u JOIN network_feeders f ON f.id = u.feeder_id,
+               outages_predict_branch(u.path, 0, u.dp_id, _kinds) b
          GROUP BY 1, 2, 4
     ),
     windows AS (

@@ -89,12 +89,6 @@ def test_small_storm_on_ieee_123(token_client):
     assert_devices_right(storm, quality, report)
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="on the embedded PostgreSQL 16 one ingest batch of this storm ran over 10 minutes in "
-    "outages_apply_meter_evidence (2 minutes for both storms on PostgreSQL 15); not yet diagnosed, "
-    "run it with --runxfail",
-)
 def test_small_storm_on_ieee_8500(token_client):
     call_command(
         "import_feeder", "opendss", str(FEEDERS / "ieee8500/Master.dss"),
