@@ -139,6 +139,11 @@ class Emitter:
             phase = OUTAGE_PHASE
         else:
             when = t + self.rng.uniform(1.0, 15.0 if blip else 60.0)
+            if latest is not None and when >= latest:
+                # A meter stamps its power-up while it has supply: one that lost it again
+                # (a cold load pickup, a trip on the re-energizing reclose) before its usual
+                # delay stamps it between the two.
+                when = t + (latest - t) / 2
             copies = self.rng.choice((1, 1, 2))
             phase = RESTORATION_PHASE
         self.deliver(provider, kind, ref, when, fault, phase, copies, latest, self.skew(reporter))

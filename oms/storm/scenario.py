@@ -150,8 +150,40 @@ class Plan:
         self.status(d, t0 + hold, "RECLOSE", f.index, RESTORATION_PHASE)
         return t0 + hold
 
+    def live_start(self, d: NetDevice, t0: float, hold: float) -> float:
+        """The start of a trip-to-lockout fault at `d` drawn at `t0`, lasting `hold`, moved so
+        that the physics holds: a fault below a dark device draws no current, so `d` cannot
+        trip, reclose or lock out (nor SCADA report it) while a sustained fault above it has it
+        dark (it trips on the closing that re-energizes it), nor can a recloser or breaker below
+        it while `d` is locked out (`d`'s fault then comes after that one's lockout)."""
+        above, x = set(), d
+        while (x := self.upstream(x, kinds=("feeder", "recloser", "sectionalizer", "switch",
+                                             "fuse"))) is not None:  # fmt: skip
+            above.add(x.key)
+        below = set(self.normal.below(d))
+        faults = [
+            (f, self.targets[f.index]) for f in self.faults
+            if f.kind == SUSTAINED and f.end is not None
+            and isinstance(self.targets[f.index], NetDevice)
+        ]  # fmt: skip
+        for _ in range(len(faults) + 1):
+            moved = False
+            for f, x in faults:
+                if x.key in above and f.start <= t0 < f.end:
+                    t0, moved = f.end + 0.5, True
+                elif (
+                    x.kind in PROTECTIVE and x.key != d.key and (x.a in below or x.b in below)
+                    and t0 <= f.start < t0 + hold
+                ):  # fmt: skip
+                    t0, moved = f.start + 10.0, True  # its lockout takes at most ~7 s
+            if not moved:
+                break
+        return t0
+
     def device_fault(self, d: NetDevice, t0: float) -> Fault:
-        t1 = t0 + self.duration()
+        hold = self.duration()
+        t0 = self.live_start(d, t0, hold)
+        t1 = t0 + hold
         f = self.fault(SUSTAINED, d, t0, t1)
         self.trip_to_lockout(d, t0, f)
         self.repair(d, t1, f)
@@ -206,7 +238,7 @@ class Plan:
 
     def nested(self, parent: Fault) -> Fault | None:
         d = self.targets[parent.index]
-        below = self.normal.below(d)
+        below = set(self.normal.below(d))
         fuses = [
             x for x in self.net.of_kind("fuse")
             if x.key not in self.used and (x.a in below or x.b in below)
