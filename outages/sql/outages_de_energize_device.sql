@@ -10,6 +10,11 @@
 -- device's momentary restored within momentary_max_minutes before it is absorbed, so trip,
 -- reclose, trip … lockout is one sustained outage at the device from the first trip (IEEE 1366:
 -- the momentaries of a reclosing sequence that ends in lockout are not counted apart).
+-- An operator's opening (provider 'operator': a planned outage) de-energizes what was in: an
+-- outage already standing inside the device on its own (outages_independent: a transformer or
+-- fuse that failed while its supply was in) keeps its meters and is not absorbed, nor is it
+-- ended by the closing (outages_energize_device). A trip or a loss of voltage still absorbs
+-- what stands inside.
 CREATE OR REPLACE FUNCTION outages_de_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz, _severity text DEFAULT 'high', _root_cause text DEFAULT '')
@@ -27,6 +32,7 @@ DECLARE
     _applied boolean[];
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
     _momentary interval := outages_rule('momentary_max_minutes', 5) * interval '1 minute';
+    _standing bigint[] := '{}';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     -- The in-line devices above it, from the feeder's head down.
@@ -64,6 +70,19 @@ BEGIN
             ORDER BY 1);
     END IF;
 
+    -- An operator's opening: outages standing inside on their own keep their meters.
+    IF _provider = 'operator' THEN
+        _standing := outages_independent(outages_inside(_scope, _device_id), _event_time);
+    END IF;
+    IF cardinality(_standing) > 0 THEN
+        _affected := ARRAY(
+            SELECT a.id FROM unnest(_affected) a(id)
+             WHERE NOT EXISTS (SELECT 1 FROM oms_outage_meters om
+                                WHERE om.outage_event_id = ANY (_standing)
+                                  AND om.meter_id = a.id AND om.restored_at IS NULL)
+             ORDER BY a.id);
+    END IF;
+
     IF cardinality(_affected) > 0 OR cardinality(_meters) = 0 THEN
         SELECT o.id INTO _outage FROM oms_outage_events o
          WHERE o.status = ANY (outages_active_statuses())
@@ -94,7 +113,7 @@ BEGIN
                                                      AND _event_time
                 UNION ALL
                 SELECT o.id FROM oms_outage_events o
-                 WHERE o.id <> _outage
+                 WHERE o.id <> _outage AND NOT o.id = ANY (_standing)
                    AND (o.status = ANY (outages_active_statuses())
                         OR (o.status = 'restored' AND o.actual_restoration_time >= _event_time
                             AND o.first_detected_at >= _event_time - _window))
@@ -142,7 +161,7 @@ BEGIN
     IF cardinality(_recorded) = cardinality(_meters) THEN
         RETURN QUERY
         SELECT r.id, r.previous, CASE WHEN r.applied THEN 'off' ELSE r.previous END,
-               CASE WHEN r.applied OR r.previous = 'off' THEN _outage END
+               CASE WHEN r.id = ANY (_affected) THEN _outage END
           FROM unnest(_recorded, _previous, _applied) r(id, previous, applied)
          ORDER BY r.id;
     ELSE
