@@ -5,7 +5,9 @@
 -- there, an operator's confirmation, its meters reporting off now, its customers' calls. An
 -- active outage whose meters with direct evidence are all restored becomes restored
 -- (outages_mark_restored), with the confidence of every meter that reported; a closed one's
--- confidence no longer changes.
+-- confidence no longer changes. Not an in-line device's outage whose direct meters are all fed
+-- on another path now (operators fed them around it) while it still feeds meters of it that
+-- are not back: nothing says the device is in (a fuse still blown after a back-feed ends).
 -- A storm adds evidence to a feeder outage of thousands of meters batch after batch, so:
 --   * its links are counted once per call (one pass gives every count the confidence needs);
 --     links are only ever added, so the meters changed exactly when their count did, and only
@@ -73,7 +75,22 @@ BEGIN
                     WHERE om.outage_event_id = o.id AND NOT om.inferred)
        AND NOT EXISTS (SELECT 1 FROM oms_outage_meters om
                         WHERE om.outage_event_id = o.id AND NOT om.inferred
-                          AND om.restored_at IS NULL);
+                          AND om.restored_at IS NULL)
+       -- An in-line device's outage whose meters came back only on another path (switching
+       -- fed them around it) while it still feeds meters of it not back is not over.
+       AND (o.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+            OR NOT EXISTS (SELECT 1 FROM oms_outage_meters om
+                             JOIN oms_meters m ON m.id = om.meter_id
+                             JOIN network_distribution_points d ON d.id = m.dp_id
+                             JOIN network_sections s ON s.id = d.section_id
+                            WHERE om.outage_event_id = o.id AND om.restored_at IS NULL
+                              AND s.path @> ARRAY[o.device_id])
+            OR EXISTS (SELECT 1 FROM oms_outage_meters om
+                         JOIN oms_meters m ON m.id = om.meter_id
+                         JOIN network_distribution_points d ON d.id = m.dp_id
+                         JOIN network_sections s ON s.id = d.section_id
+                        WHERE om.outage_event_id = o.id AND NOT om.inferred
+                          AND s.path @> ARRAY[o.device_id]));
     IF cardinality(_done) > 0 THEN
         PERFORM outages_mark_restored(_done, NULL, 'All reporting meters restored');
     END IF;

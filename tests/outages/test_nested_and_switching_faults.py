@@ -147,3 +147,40 @@ def test_a_transformer_out_below_a_switch_operators_open_and_close_stays_out(iee
 
     gasps(ingest, meters_of(dps=[dp]), 20, restored=True, key="back")
     assert not active() and not off()
+
+
+def test_a_fuse_that_blows_on_a_back_fed_lateral_stays_out_when_operators_return_to_normal(
+    ieee8500, ingest
+):
+    """The isolation of the storm benchmark (IEEE 8500 seed 3): the recloser locks out,
+    operators open a8869_48332_sw and 2002200004641085_sw, the recloser closes and the tie
+    v7995_48332_sw back-feeds what lies below the second switch from below fuse ln5562961-1;
+    the fuse blows on that load. Returning to normal (the tie opened, the switch closed)
+    feeds those meters around the fuse again: the fuse is still out for its own meter."""
+    nested, zone, switch, tie = (
+        "ln5562961-1",
+        "a8869_48332_sw",
+        "2002200004641085_sw",
+        "v7995_48332_sw",
+    )
+    own = numbers_of(device_meter_ids("fuse", nested))
+    recloser_status(ingest, "TRIP", 0)
+    operate(ingest, "switch", zone, "open", 1)
+    operate(ingest, "switch", switch, "open", 1.5)
+    recloser_status(ingest, "CLOSE", 3)
+    operate(ingest, "switch", tie, "close", 4)
+    fed = meters_of(device=("fuse", nested))
+    assert len(fed) > len(own)  # it now feeds the back-fed meters too
+    # Cold load pickup: the fuse blows; the gasp of its own meter is lost.
+    gasps(ingest, [n for n in fed if n not in own][: len(fed) * 3 // 4], 4.3)
+    assert ("fuse", nested) in placed()
+    operate(ingest, "switch", zone, "close", 6)
+    assert placed() == {("fuse", nested)}
+
+    opening = operate(ingest, "switch", tie, "open", 8)
+    assert opening["meters_de_energized"] == 0  # all dark already, behind the fuse
+    assert placed() == {("fuse", nested)}, "not absorbed by a planned outage at the tie"
+    operate(ingest, "switch", switch, "close", 9)
+
+    assert placed() == {("fuse", nested)}, "the fuse is still out"
+    assert off() == own
