@@ -3,7 +3,8 @@
 -- and moves each meter to its newest evidence, set-based:
 --   * a re-delivered (meter, provider, source_event_id) records nothing and is not returned
 --     (the unique key also holds the event time, the partition key of the monthly partitions:
---     a re-delivery carries the same time, so only its month's partition is probed);
+--     a re-delivery carries the same time, so only its month's partition is probed); the
+--     meters are probed only for a source event recorded before, which is looked up once;
 --   * evidence older than the meter's last power change is recorded with applied = false and
 --     changes nothing (late delivery never overrides newer evidence), and so is stale evidence
 --     (older than stale_before of meters_event_time_limits, CONTRACT §12);
@@ -27,14 +28,28 @@ DECLARE
                          FROM (SELECT DISTINCT r.provider FROM unnest(_rows) r) p);
 BEGIN
     RETURN QUERY
-    WITH incoming AS (
+    WITH seen AS MATERIALIZED (
+        -- The source events of these rows already recorded (for any meter): one probe per
+        -- source event, not per row (a SCADA event's thousands of rows share one).
+        SELECT k.provider, k.source_event_id, k.event_time
+          FROM (SELECT DISTINCT r.provider, r.source_event_id, r.event_time
+                  FROM unnest(_rows) r WHERE r.evidence IN ('off', 'on', 'unknown')) k
+         WHERE EXISTS (SELECT 1 FROM oms_meter_status_events e
+                        WHERE e.source_type = k.provider AND e.source_event_id = k.source_event_id
+                          AND e.event_timestamp = k.event_time)
+    ),
+    incoming AS (
         SELECT DISTINCT ON (r.meter_id, r.provider, r.source_event_id) r.*
           FROM unnest(_rows) r
          WHERE r.evidence IN ('off', 'on', 'unknown')
-           AND NOT EXISTS (SELECT 1 FROM oms_meter_status_events e
-                            WHERE e.meter_id = r.meter_id AND e.source_type = r.provider
-                              AND e.source_event_id = r.source_event_id
-                              AND e.event_timestamp = r.event_time)
+           AND NOT (EXISTS (SELECT 1 FROM seen k
+                             WHERE k.provider = r.provider
+                               AND k.source_event_id = r.source_event_id
+                               AND k.event_time = r.event_time)
+                    AND EXISTS (SELECT 1 FROM oms_meter_status_events e
+                                 WHERE e.meter_id = r.meter_id AND e.source_type = r.provider
+                                   AND e.source_event_id = r.source_event_id
+                                   AND e.event_timestamp = r.event_time))
          ORDER BY r.meter_id, r.provider, r.source_event_id, r.event_time
     ),
     judged AS (

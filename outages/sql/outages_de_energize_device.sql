@@ -51,13 +51,15 @@ BEGIN
     -- (e.g. last gasps that arrived before the trip): a row recorded but not applied is older
     -- than its meter's last change, and its previous status is the meter's status now. Meters
     -- whose row was recorded before (a re-delivery) are looked up.
-    SELECT coalesce(array_agg(p.meter_id ORDER BY p.meter_id), '{}'),
-           coalesce(array_agg(p.previous_status ORDER BY p.meter_id), '{}'),
-           coalesce(array_agg(p.applied ORDER BY p.meter_id), '{}')
+    -- One sort for the three arrays (an ORDER BY in each aggregate sorts the rows thrice).
+    SELECT coalesce(array_agg(p.meter_id), '{}'), coalesce(array_agg(p.previous_status), '{}'),
+           coalesce(array_agg(p.applied), '{}')
       INTO _recorded, _previous, _applied
-      FROM meters_record_power_evidence(ARRAY(
-          SELECT ROW(m, 'off', _event_time, _provider, _source_event_id, 'loss_of_voltage',
-                     NULL)::oms_evidence FROM unnest(_meters) m)) p;
+      FROM (SELECT r.meter_id, r.previous_status, r.applied
+              FROM meters_record_power_evidence(ARRAY(
+                  SELECT ROW(m, 'off', _event_time, _provider, _source_event_id,
+                             'loss_of_voltage', NULL)::oms_evidence FROM unnest(_meters) m)) r
+             ORDER BY r.meter_id) p;
     _affected := ARRAY(SELECT r.id FROM unnest(_recorded, _previous, _applied) r(id, previous, applied)
                         WHERE r.applied OR r.previous = 'off' ORDER BY r.id);
     IF cardinality(_recorded) < cardinality(_meters) THEN
