@@ -2,7 +2,9 @@
 -- Prediction on the tree as operated (CONTRACT §11): the DPs out on these feeders (DP outages,
 -- and every DP of a device already out, outages_predict_units) climb to the nearest upstream
 -- device that explains them, one tree level at a time from the deepest up (in-line devices by
--- their depth in the sections' path, then feeders, then substations), set-based per level.
+-- their depth in the sections' path, then feeders, then substations), set-based per level
+-- (the DPs out below every in-line device, outages_predict_steps, are read once, and again
+-- only after a level predicted an outage).
 -- A device of kind K is predicted out when, inside one rollup window, at least
 -- K_rollup_dp_count distinct DPs below it are out and they are at least K_rollup_fraction of
 -- the DPs with meters it feeds now, and they lie on at least two of its branches (a DP, or the
@@ -36,6 +38,13 @@ DECLARE
     _starts timestamptz[];
     _outs bigint[];
     _kinds text[] := outages_predict_kinds();
+    -- outages_predict_steps, read again only after a level predicted an outage
+    _stale boolean := true;
+    _u_level integer[];
+    _u_device bigint[];
+    _u_dp bigint[];
+    _u_started timestamptz[];
+    _u_branch bigint[];
 BEGIN
     IF coalesce(cardinality(_feeder_ids), 0) = 0 THEN
         RETURN;
@@ -69,66 +78,99 @@ BEGIN
                             WHERE a.scope = 'feeder' AND a.device_id = f.id
                               AND a.status = ANY (outages_active_statuses())));
 
-    SELECT max(cardinality(u.path)) INTO _level FROM outages_predict_units(_feeder_ids) u;
     -- In-line devices, deepest level first.
-    WHILE coalesce(_level, 0) >= 1 LOOP
-        FOR _ripe IN
-            WITH units AS (
-                SELECT u.path[_level] AS device, u.dp_id, min(u.started) AS started, b.branch
-                  FROM outages_predict_units(_feeder_ids) u,
-                       outages_predict_branch(u.path, _level, u.dp_id, _kinds) b
-                 WHERE cardinality(u.path) >= _level
-                 GROUP BY 1, 2, 4
-            ),
-            windows AS (
-                SELECT u.device, u.started,
-                       count(*) OVER (PARTITION BY u.device ORDER BY u.started
-                                      RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
-                  FROM units u
-            ),
-            best AS (
-                SELECT DISTINCT ON (w.device) w.device, w.started, w.out
-                  FROM windows w ORDER BY w.device, w.out DESC, w.started
-            )
-            SELECT v.kind, array_agg(v.id ORDER BY v.id) AS devices,
-                   array_agg(b.started ORDER BY v.id) AS starts,
-                   array_agg(b.out ORDER BY v.id) AS outs
-              FROM best b
-              JOIN network_devices v ON v.id = b.device
-              JOIN network_sections us ON us.id = v.upstream_section_id
-             WHERE v.state = 'closed' AND v.energized AND NOT v.id = ANY (_proven)
-               AND b.out >= outages_rule(v.kind || '_rollup_dp_count', 2)
-               AND (SELECT count(DISTINCT u.branch) FROM units u
-                     WHERE u.device = b.device
-                       AND u.started BETWEEN b.started AND b.started + _window) >= 2
-               AND NOT EXISTS (
-                   SELECT 1 FROM oms_outage_events a
-                    WHERE a.status = ANY (outages_active_statuses())
-                      AND ((a.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
-                            AND a.device_id = ANY (us.path || v.id))
-                        OR (a.scope = 'feeder' AND a.device_id = v.feeder_id)
-                        OR (a.scope = 'substation' AND a.device_id = (
-                                SELECT f.substation_id FROM network_feeders f
-                                 WHERE f.id = v.feeder_id))))
-               AND b.out >= outages_rule(v.kind || '_rollup_fraction',
-                                         CASE v.kind WHEN 'switch' THEN 2 ELSE 0.5 END)
-                            * (SELECT count(*) FROM network_sections s
-                                 JOIN network_distribution_points d ON d.section_id = s.id
-                                WHERE s.path @> ARRAY[v.id] AND s.energized
-                                  AND EXISTS (SELECT 1 FROM oms_meters m
-                                               WHERE m.dp_id = d.id AND m.status = 'active'))
-               -- a meter below it with power since the window opened shows it is in
-               AND NOT EXISTS (SELECT 1 FROM network_sections s
-                                 JOIN network_distribution_points d ON d.section_id = s.id
-                                 JOIN oms_meters m ON m.dp_id = d.id
-                                WHERE s.path @> ARRAY[v.id] AND s.energized
-                                  AND m.power_status = 'on' AND m.last_power_change >= b.started)
-             GROUP BY v.kind
-        LOOP
-            PERFORM outages_stand_at(_ripe.kind, _ripe.devices, _ripe.starts,
-                                     CASE _ripe.kind WHEN 'fuse' THEN 'medium' ELSE 'high' END);
-            PERFORM outages_log_prediction(_ripe.kind, _ripe.devices, _ripe.outs);
-        END LOOP;
+    LOOP
+        IF _stale THEN
+            SELECT array_agg(u.level), array_agg(u.device), array_agg(u.dp_id),
+                   array_agg(u.started), array_agg(u.branch)
+              INTO _u_level, _u_device, _u_dp, _u_started, _u_branch
+              FROM outages_predict_steps(_feeder_ids, _kinds) u;
+            _level := coalesce(_level, (SELECT max(l) FROM unnest(_u_level) l));
+            _stale := false;
+        END IF;
+        EXIT WHEN coalesce(_level, 0) < 1;
+        -- Two branches need two DPs: a level where no device has two out below it is skipped.
+        IF EXISTS (SELECT 1 FROM unnest(_u_level, _u_device) AS u(level, device)
+                    WHERE u.level = _level GROUP BY u.device HAVING count(*) >= 2) THEN
+            FOR _ripe IN
+                WITH units AS (
+                    SELECT u.device, u.dp_id, u.started, u.branch
+                      FROM unnest(_u_level, _u_device, _u_dp, _u_started, _u_branch)
+                               AS u(level, device, dp_id, started, branch)
+                     WHERE u.level = _level
+                ),
+                windows AS (
+                    SELECT u.device, u.started,
+                           count(*) OVER (PARTITION BY u.device ORDER BY u.started
+                                          RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS out
+                      FROM units u
+                ),
+                best AS (
+                    SELECT DISTINCT ON (w.device) w.device, w.started, w.out
+                      FROM windows w ORDER BY w.device, w.out DESC, w.started
+                ),
+                -- The cheap tests first (MATERIALIZED): the DPs and meters below a device are
+                -- read only for a device that passes them.
+                candidates AS MATERIALIZED (
+                    SELECT v.kind, v.id, b.started, b.out
+                      FROM best b
+                      JOIN network_devices v ON v.id = b.device
+                      JOIN network_sections us ON us.id = v.upstream_section_id
+                     WHERE v.state = 'closed' AND v.energized AND NOT v.id = ANY (_proven)
+                       AND b.out >= outages_rule(v.kind || '_rollup_dp_count', 2)
+                       AND (SELECT count(DISTINCT u.branch) FROM units u
+                             WHERE u.device = b.device
+                               AND u.started BETWEEN b.started AND b.started + _window) >= 2
+                       AND NOT EXISTS (
+                           SELECT 1 FROM oms_outage_events a
+                            WHERE a.status = ANY (outages_active_statuses())
+                              AND ((a.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                                    AND a.device_id = ANY (us.path || v.id))
+                                OR (a.scope = 'feeder' AND a.device_id = v.feeder_id)
+                                OR (a.scope = 'substation' AND a.device_id = (
+                                        SELECT f.substation_id FROM network_feeders f
+                                         WHERE f.id = v.feeder_id))))
+                ),
+                -- Enough DPs out: at least <kind>_rollup_fraction of those it feeds, counted
+                -- only up to the number that would be too many (a device near the head feeds
+                -- all the feeder's DPs).
+                ripe AS MATERIALIZED (
+                    SELECT c.*
+                      FROM (SELECT c.*, outages_rule(c.kind || '_rollup_fraction',
+                                                     CASE c.kind WHEN 'switch' THEN 2
+                                                                 ELSE 0.5 END) AS fraction
+                              FROM candidates c) c
+                     WHERE c.fraction <= 0
+                        OR (SELECT count(*)
+                              FROM (SELECT 1 FROM network_sections s
+                                      JOIN network_distribution_points d
+                                        ON d.section_id = s.id
+                                     WHERE s.path @> ARRAY[c.id] AND s.energized
+                                       AND EXISTS (SELECT 1 FROM oms_meters m
+                                                    WHERE m.dp_id = d.id
+                                                      AND m.status = 'active')
+                                     LIMIT floor(c.out / c.fraction)::bigint + 1) n)
+                           <= c.out / c.fraction
+                )
+                SELECT c.kind, array_agg(c.id ORDER BY c.id) AS devices,
+                       array_agg(c.started ORDER BY c.id) AS starts,
+                       array_agg(c.out ORDER BY c.id) AS outs
+                  FROM ripe c
+                 -- a meter below it with power since the window opened shows it is in
+                 WHERE NOT EXISTS (SELECT 1 FROM network_sections s
+                                     JOIN network_distribution_points d ON d.section_id = s.id
+                                     JOIN oms_meters m ON m.dp_id = d.id
+                                    WHERE s.path @> ARRAY[c.id] AND s.energized
+                                      AND m.power_status = 'on'
+                                      AND m.last_power_change >= c.started)
+                 GROUP BY c.kind
+            LOOP
+                PERFORM outages_stand_at(_ripe.kind, _ripe.devices, _ripe.starts,
+                                         CASE _ripe.kind WHEN 'fuse' THEN 'medium' ELSE 'high' END);
+                PERFORM outages_log_prediction(_ripe.kind, _ripe.devices, _ripe.outs);
+                _stale := true;
+            END LOOP;
+        END IF;
         _level := _level - 1;
     END LOOP;
 
