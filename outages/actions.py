@@ -104,6 +104,7 @@ def operate_device(
                 severity="medium" if provider == "operator" else "high",
                 root_cause=f"Switching: {device_kind} {code} opened by {who}"
                 + (f" ({note})" if note else ""),
+                operated=True,
             )
         )
 

@@ -110,6 +110,13 @@ WAIT_RULES = [
         "Meters below a predicted outage report power while others stay out this long "
         "before the outage is re-placed",
     ),
+    (
+        "nested_margin_seconds",
+        "window",
+        "10",
+        "A DP or meter outage that started this long before its device's outage is a fault "
+        "of its own: not absorbed by the device's opening, not ended by its re-energization",
+    ),
 ]
 DEFAULT_RULES += WAIT_RULES
 

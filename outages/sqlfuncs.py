@@ -64,15 +64,17 @@ def apply_device_evidence(
     event_time: datetime | str,
     severity: str = "high",
     root_cause: str = "",
+    operated: bool = False,
 ) -> list[dict]:
-    """Loss of voltage ('off') or restoration ('on') at a device (outages_apply_device_evidence).
+    """Loss of voltage ('off') or restoration ('on') at a device (outages_apply_device_evidence);
+    `operated`: the device itself opened at `event_time` (its SCADA status, an operator's act).
 
     Returns one row per meter fed from the device: meter_id, previous_status, power_status and
     the outage it is counted in (or None).
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM outages_apply_device_evidence(%s, %s, %s, %s, %s, %s, %s, %s)",
+            "SELECT * FROM outages_apply_device_evidence(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 evidence,
                 scope,
@@ -82,6 +84,7 @@ def apply_device_evidence(
                 _iso(event_time),
                 severity,
                 root_cause,
+                operated,
             ],
         )
         columns = [column.name for column in cursor.description]

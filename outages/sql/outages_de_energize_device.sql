@@ -1,10 +1,12 @@
 -- outages_de_energize_device(_scope, _device_id, _provider, _source_event_id, _event_time,
---                            _severity, _root_cause)
+--                            _severity, _root_cause, _operated)
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
 -- Loss of voltage at a device (SCADA): every active meter fed from it is set off unless it has
 -- power-on evidence newer than the event; an outage stands at the device (or the active outage
 -- of a device above it, the broadest, absorbs the event), absorbing the outages inside the
--- device (those at DPs, meters and in-line devices below it). A late
+-- device (those at DPs, meters and in-line devices below it); when the device itself opened
+-- (_operated), not those that started more than nested_margin_seconds before (faults of their
+-- own, nested below it). A late
 -- event whose meters all have newer evidence opens nothing.
 -- A trip after a reclose (SCADA, not an operator's opening) continues the interruption: the
 -- device's momentary restored within momentary_max_minutes before it is absorbed, so trip,
@@ -17,7 +19,8 @@
 -- what stands inside.
 CREATE OR REPLACE FUNCTION outages_de_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
-    _event_time timestamptz, _severity text DEFAULT 'high', _root_cause text DEFAULT '')
+    _event_time timestamptz, _severity text DEFAULT 'high', _root_cause text DEFAULT '',
+    _operated boolean DEFAULT false)
 RETURNS TABLE (meter_id bigint, previous_status text, power_status text, outage_id bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -33,6 +36,7 @@ DECLARE
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
     _momentary interval := outages_rule('momentary_max_minutes', 5) * interval '1 minute';
     _standing bigint[] := '{}';
+    _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     -- The in-line devices above it, from the feeder's head down.
@@ -104,7 +108,13 @@ BEGIN
                                 _root_cause) o;
             -- The outages inside the device are this one: active ones, and ones already
             -- restored by meters' own evidence that arrived before this event (a blip whose
-            -- last gasps and power-ups came first).
+            -- last gasps and power-ups came first). When the device itself opened
+            -- (_operated: its SCADA status or an operator's act, dated when it opened), an
+            -- outage that started more than nested_margin_seconds before, and none of whose
+            -- meters' own evidence is newer, is a fault of its own the opening found out
+            -- already: it stays, nested below this one, and outlives its re-energization
+            -- (outages_energize_device). A loss-of-voltage alarm may be raised after the
+            -- meters' evidence: it absorbs them all.
             PERFORM outages_merge(_outage, ARRAY(
                 -- The device's own momentary of this reclosing sequence.
                 SELECT o.id FROM oms_outage_events o
@@ -116,7 +126,11 @@ BEGIN
                 UNION ALL
                 SELECT o.id FROM oms_outage_events o
                  WHERE o.id <> _outage AND NOT o.id = ANY (_standing)
-                   AND (o.status = ANY (outages_active_statuses())
+                   AND ((o.status = ANY (outages_active_statuses())
+                         AND (NOT _operated OR o.first_detected_at >= _event_time - _margin
+                              OR EXISTS (SELECT 1 FROM oms_outage_meters om
+                                          WHERE om.outage_event_id = o.id AND NOT om.inferred
+                                            AND om.off_at >= _event_time - _margin)))
                         OR (o.status = 'restored' AND o.actual_restoration_time >= _event_time
                             AND o.first_detected_at >= _event_time - _window))
                    AND CASE _scope

@@ -2,7 +2,9 @@
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
 -- Restoration at a device (SCADA): its meters are set on unless they have newer evidence; the
 -- active outages at or inside the device are restored. Meters still off after the device was
--- re-energized (newer evidence of off) stay off and form their own, nested outage. Meters
+-- re-energized (newer evidence of off) stay off and form their own, nested outage; so do the
+-- DP and meter outages that started before the device's outage (by more than
+-- nested_margin_seconds), with their meters: faults of their own, not ended by it. Meters
 -- behind a device that is still open are not re-energized by it (their sections are not
 -- energized): they stay off, in an outage at that open device (outages_mark_restored). An
 -- outage that stood inside on its own when an operator's opening cut its meters off
@@ -25,6 +27,8 @@ DECLARE
     _still_off oms_evidence[];
     _standing bigint[];
     _before jsonb;
+    _kept bigint[];
+    _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
 BEGIN
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     PERFORM outages_lock_feeders(CASE _scope
@@ -70,8 +74,25 @@ BEGIN
                           AND e.event_timestamp > o.first_detected_at
                           AND e.event_timestamp < _event_time));
     _inside := ARRAY(SELECT i FROM unnest(_inside) i WHERE NOT i = ANY (_standing));
+    -- Of those, the DP and meter outages that started more than nested_margin_seconds before
+    -- a device outage holding their meters now: faults of their own that the device's
+    -- opening found out already (outages_de_energize_device leaves them nested). A device
+    -- coming back does not repair them: they stay out, and so do their meters.
+    _kept := ARRAY(
+        SELECT c.id FROM oms_outage_events c
+         WHERE c.id = ANY (_inside) AND c.scope IN ('dp', 'meter')
+           AND EXISTS (
+               SELECT 1 FROM oms_outage_meters cm
+                 JOIN oms_outage_meters pm ON pm.meter_id = cm.meter_id
+                                          AND pm.outage_event_id <> c.id
+                                          AND pm.restored_at IS NULL
+                 JOIN oms_outage_events p ON p.id = pm.outage_event_id
+                WHERE cm.outage_event_id = c.id AND cm.restored_at IS NULL
+                  AND p.status = ANY (outages_active_statuses())
+                  AND p.scope NOT IN ('dp', 'meter')
+                  AND p.first_detected_at > c.first_detected_at + _margin));
     -- What the device's restoration re-energizes: its meters in energized sections, but for
-    -- those held by an outage standing on its own.
+    -- those held by an outage standing on its own or kept.
     _meters := ARRAY(
         SELECT m.id FROM oms_meters m
           LEFT JOIN network_distribution_points d ON d.id = m.dp_id
@@ -80,6 +101,9 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM oms_outage_meters om
                             WHERE om.outage_event_id = ANY (_standing)
                               AND om.meter_id = m.id AND om.restored_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM oms_outage_meters km
+                            WHERE km.outage_event_id = ANY (_kept) AND km.meter_id = m.id
+                              AND km.restored_at IS NULL)
          ORDER BY m.id);
 
     _applied := ARRAY(
@@ -90,7 +114,22 @@ BEGIN
                          NULL)::oms_evidence FROM unnest(_meters) m)) p
          WHERE p.applied);
     _restored := outages_restore_meters(_applied);
+    PERFORM outages_hand_back(_restored);
 
+    -- The outages standing at or inside the device end with its re-energization (those the
+    -- meters' power-ups above did not end already), but the ones kept.
+    _inside := ARRAY(
+        SELECT o.id FROM oms_outage_events o
+         WHERE o.id = ANY (_inside) AND NOT o.id = ANY (_kept)
+           AND o.status = ANY (outages_active_statuses()));
+    -- For the meters of the outages kept or standing on their own, the interruption of those
+    -- ending here ends (their links close now, so the restoration below does not set them
+    -- on): their own goes on.
+    UPDATE oms_outage_meters om SET restored_at = _event_time
+     WHERE om.outage_event_id = ANY (_inside) AND om.restored_at IS NULL
+       AND om.meter_id IN (SELECT km.meter_id FROM oms_outage_meters km
+                            WHERE km.outage_event_id = ANY (_kept || _standing)
+                              AND km.restored_at IS NULL);
     IF cardinality(_inside) > 0 THEN
         _still_off := ARRAY(
             SELECT ROW(m.id, 'off', e.event_timestamp, e.source_type, e.source_event_id,

@@ -4,10 +4,14 @@
 -- stands at the right device (outages_confidence) from the evidence for that device: telemetry
 -- there, an operator's confirmation, its meters reporting off now, its customers' calls. An
 -- active outage whose meters with direct evidence are all restored becomes restored
--- (outages_mark_restored), with the confidence of every meter that reported; a closed one's
--- confidence no longer changes. Not an in-line device's outage whose direct meters are all fed
--- on another path now (operators fed them around it) while it still feeds meters of it that
--- are not back: nothing says the device is in (a fuse still blown after a back-feed ends).
+-- (outages_mark_restored), with the confidence of every meter that reported; one without
+-- direct evidence (customers' calls, meters inferred off) once every linked meter that has a
+-- channel has reported power back (a call's meter with no channel keeps it open); a device's
+-- once the meters still out are those of older DP and meter outages nested below it (faults of
+-- their own, nested_margin_seconds). A closed one's confidence no longer changes. Not an
+-- in-line device's outage whose direct meters are all fed on another path now (operators fed
+-- them around it) while it still feeds meters of it that are not back: nothing says the device
+-- is in (a fuse still blown after a back-feed ends).
 -- A storm adds evidence to a feeder outage of thousands of meters batch after batch, so:
 --   * its links are counted once per call (one pass gives every count the confidence needs);
 --     links are only ever added, so the meters changed exactly when their count did, and only
@@ -18,6 +22,7 @@ CREATE OR REPLACE FUNCTION outages_refresh(_ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     _done bigint[];
+    _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
 BEGIN
     WITH counted AS (
         SELECT om.outage_event_id AS id, count(*) AS affected, count(om.restored_at) AS restored,
@@ -68,14 +73,38 @@ BEGIN
       LEFT JOIN evidence e ON e.id = x.id
      WHERE o.id = x.id AND x.id = ANY (_ids);
 
+    -- Done: every meter with direct evidence is back; with none (calls, inferred meters
+    -- only), every linked meter that can report (it has a channel) is back on its own evidence.
     SELECT coalesce(array_agg(o.id), '{}') INTO _done
       FROM oms_outage_events o
+      JOIN LATERAL (
+          SELECT count(*) FILTER (WHERE NOT om.inferred) AS direct,
+                 count(*) FILTER (WHERE NOT om.inferred AND om.restored_at IS NULL) AS direct_out,
+                 count(*) FILTER (WHERE m.meter_type NOT IN ('conventional', 'prepaid'))
+                     AS can_report,
+                 count(*) FILTER (WHERE m.meter_type NOT IN ('conventional', 'prepaid')
+                                    AND om.restored_at IS NULL) AS can_report_out
+            FROM oms_outage_meters om JOIN oms_meters m ON m.id = om.meter_id
+           WHERE om.outage_event_id = o.id) l ON true
      WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses())
-       AND EXISTS (SELECT 1 FROM oms_outage_meters om
-                    WHERE om.outage_event_id = o.id AND NOT om.inferred)
-       AND NOT EXISTS (SELECT 1 FROM oms_outage_meters om
-                        WHERE om.outage_event_id = o.id AND NOT om.inferred
-                          AND om.restored_at IS NULL)
+       AND CASE WHEN l.direct = 0 THEN l.can_report > 0 AND l.can_report_out = 0
+                WHEN l.direct_out = 0 THEN true
+                WHEN o.scope IN ('dp', 'meter') THEN false
+                -- a device outage is done too when the meters still out are those of older
+                -- DP and meter outages, faults of their own nested below it
+                ELSE l.direct_out = (
+                    SELECT count(DISTINCT om.meter_id)
+                      FROM oms_outage_events c
+                      JOIN oms_outage_meters cm ON cm.outage_event_id = c.id
+                                               AND cm.restored_at IS NULL
+                      JOIN oms_outage_meters om ON om.outage_event_id = o.id
+                                               AND om.meter_id = cm.meter_id
+                                               AND NOT om.inferred AND om.restored_at IS NULL
+                     WHERE c.scope IN ('dp', 'meter')
+                       AND c.status = ANY (outages_active_statuses())
+                       AND (c.feeder_id = o.feeder_id
+                            OR (o.scope = 'substation' AND c.substation_id = o.device_id))
+                       AND c.first_detected_at + _margin < o.first_detected_at) END
        -- An in-line device's outage whose meters came back only on another path (switching
        -- fed them around it) while it still feeds meters of it not back is not over.
        AND (o.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse')

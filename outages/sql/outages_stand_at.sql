@@ -2,7 +2,9 @@
 --   → void
 -- Roll-up's last step: an outage stands at each device (opened when there is none), absorbs
 -- the active outages below it (meter outages of a DP; the DP, meter and in-line device outages
--- below an in-line device, a feeder or a substation), and
+-- below an in-line device, a feeder or a substation) but those that started more than
+-- nested_margin_seconds before it (faults of their own, nested below it: an outage carried over
+-- to an open device at a restoration does not absorb the transformers out before it), and
 -- every meter fed from the device is inferred off and linked. Set-based over all devices.
 CREATE OR REPLACE FUNCTION outages_stand_at(_scope text, _devices bigint[],
                                             _starts timestamptz[], _severity text)
@@ -10,6 +12,7 @@ RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     _opened bigint[];
+    _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
 BEGIN
     IF cardinality(_devices) = 0 THEN
         RETURN;
@@ -21,6 +24,8 @@ BEGIN
        JOIN oms_outage_events c
          ON c.status = ANY (outages_active_statuses())
         AND c.id <> p.id
+        -- older by more than the margin: a fault of its own, nested below this one
+        AND c.first_detected_at >= p.first_detected_at - _margin
         AND CASE _scope
             WHEN 'dp' THEN c.scope = 'meter' AND c.dp_id = p.device_id
             WHEN 'feeder' THEN c.feeder_id = p.device_id AND c.scope NOT IN ('substation', 'feeder')
