@@ -1,12 +1,14 @@
 -- outages_de_energize_device(_scope, _device_id, _provider, _source_event_id, _event_time,
 --                            _severity, _root_cause, _operated)
 --   → (meter_id, previous_status, power_status, outage_id) per meter fed from the device
--- Loss of voltage at a device (SCADA): every active meter fed from it is set off unless it has
--- power-on evidence newer than the event; an outage stands at the device (or the active outage
--- of a device above it, the broadest, absorbs the event), absorbing the outages inside the
--- device (those at DPs, meters and in-line devices below it); when the device itself opened
--- (_operated), not those that started more than nested_margin_seconds before (faults of their
--- own, nested below it). A late
+-- Loss of voltage at a device (SCADA): every active meter fed from it in an energized section
+-- is set off unless it has power-on evidence newer than the event; an outage stands at the
+-- device (or the active outage of a device above it, the broadest, absorbs the event),
+-- absorbing the outages inside the device (those at DPs, meters and in-line devices below it);
+-- when the device itself opened (_operated), not those that started more than
+-- nested_margin_seconds before (faults of their own, nested below it); never those of
+-- telemetered devices below that are open as operated (nested: a lockout below a breaker that
+-- trips after it stays the recloser's outage, with its customers). A late
 -- event whose meters all have newer evidence opens nothing.
 -- A trip after a reclose (SCADA, not an operator's opening) continues the interruption: the
 -- device's momentary restored within momentary_max_minutes before it is absorbed, so trip,
@@ -25,7 +27,7 @@ RETURNS TABLE (meter_id bigint, previous_status text, power_status text, outage_
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    _meters bigint[] := topology_device_meter_ids(_scope, _device_id);
+    _meters bigint[];
     _path record;
     _above bigint[];
     _outage bigint;
@@ -38,6 +40,15 @@ DECLARE
     _standing bigint[] := '{}';
     _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
 BEGIN
+    -- What the device cuts off: its meters in energized sections (those behind a device that
+    -- is already open are out by that device, whose outage holds them).
+    _meters := ARRAY(
+        SELECT m.id FROM oms_meters m
+          LEFT JOIN network_distribution_points d ON d.id = m.dp_id
+          LEFT JOIN network_sections s ON s.id = d.section_id
+         WHERE m.id = ANY (topology_device_meter_ids(_scope, _device_id))
+           AND coalesce(s.energized, true)
+         ORDER BY m.id);
     SELECT * INTO _path FROM topology_device_path(_scope, _device_id);
     -- The in-line devices above it, from the feeder's head down.
     _above := coalesce(CASE
@@ -126,6 +137,12 @@ BEGIN
                 UNION ALL
                 SELECT o.id FROM oms_outage_events o
                  WHERE o.id <> _outage AND NOT o.id = ANY (_standing)
+                   -- the outage of a telemetered device below that is open as operated (a
+                   -- recloser that locked out first) is its own fact: it stands, nested
+                   AND NOT EXISTS (SELECT 1 FROM network_devices v
+                                    WHERE o.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                                      AND v.id = o.device_id AND v.state = 'open' AND v.telemetered
+                                      AND o.status = ANY (outages_active_statuses()))
                    AND ((o.status = ANY (outages_active_statuses())
                          AND (NOT _operated OR o.first_detected_at >= _event_time - _margin
                               OR EXISTS (SELECT 1 FROM oms_outage_meters om

@@ -10,7 +10,8 @@
 -- outage that stood inside on its own when an operator's opening cut its meters off
 -- (outages_independent: it began while they had supply, e.g. a transformer that failed
 -- before operators opened a switch above it) is not ended by the closing: its meters stay
--- off, and it stays out.
+-- off, and it stays out. Nor is the active outage of a telemetered device below that is open as operated
+-- (its own opening: a recloser that locked out before the breaker above it tripped).
 CREATE OR REPLACE FUNCTION outages_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz)
@@ -41,6 +42,10 @@ BEGIN
         SELECT o.id FROM oms_outage_events o
          WHERE o.status = ANY (outages_active_statuses())
            AND o.first_detected_at <= _event_time
+           AND NOT EXISTS (SELECT 1 FROM network_devices v
+                            WHERE o.scope IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+                              AND v.id = o.device_id AND v.state = 'open' AND v.telemetered
+                              AND NOT (o.scope = _scope AND o.device_id = _device_id))
            AND CASE _scope
                WHEN 'substation' THEN o.substation_id = _device_id
                WHEN 'feeder' THEN o.feeder_id = _device_id

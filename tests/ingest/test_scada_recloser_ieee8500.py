@@ -50,18 +50,18 @@ def feed(token_client):
     return token_client("ingest:scada", "ingest:onu", "ingest:kaifa", "ingest:call_center")
 
 
-def status(client, place, code: str, seconds: float):
+def status(client, place, code: str, seconds: float, kind: str = "recloser"):
     feeder, substation = place
     body = {
         "eventType": "MV_DeviceStatus",
         "alarmType": code,
         "substationId": substation,
         "feederId": feeder,
-        "deviceId": RECLOSER,
-        "deviceType": "recloser",
-        "eventId": f"scada-{code}-{seconds}",
+        "eventId": f"scada-{kind}-{code}-{seconds}",
         "timestamp": at(seconds * SECOND),
     }
+    if kind != "feeder":  # the feeder's breaker is named by feederId alone
+        body.update(deviceId=RECLOSER, deviceType=kind)
     response = post(client, "scada", body)
     assert response.status_code in (200, 201), response.content[:300]
     assert response.json()["status"] == "processed", response.json()
@@ -135,4 +135,37 @@ def test_a_lockout_is_one_sustained_outage_at_the_recloser_and_its_close_restore
     status(feed, ieee8500, "CLOSE", 25 * 60)
     (outage,) = rows = outages()
     assert (outage.scope, outage.event_type, outage.status) == ("recloser", "outage", "restored")
+    assert not Meter.objects.filter(power_status="off").exists()
+
+
+def test_a_breaker_lockout_after_the_recloser_locked_out_keeps_the_recloser_outage(ieee8500, feed):
+    # Two faults: one below the relay locks it out; seconds later one between the breaker and
+    # the relay locks the breaker out. Each opening is a fact at its own device.
+    meters = meters_of(device=("recloser", RECLOSER))
+    status(feed, ieee8500, "TRIP", 0)
+    status(feed, ieee8500, "LOCKOUT", 0.5)
+    gasps(feed, meters, 0.3 * SECOND, key="trip")
+    for code, seconds in [("TRIP", 10), ("RECLOSE", 12), ("TRIP", 12.2), ("LOCKOUT", 12.3)]:
+        status(feed, ieee8500, code, seconds, kind="feeder")
+
+    everyone = Meter.objects.count()
+    assert describe(outages()) == [
+        ("recloser", "outage", "detected", everyone),
+        ("feeder", "outage", "detected", 0),
+    ], describe(outages())
+    recloser, feeder = outages()
+    assert recloser.first_detected_at.isoformat().startswith(at(0)[:19])
+    assert recloser.affected_customers_count == customers_of("recloser", RECLOSER)
+
+    # The crew closes the relay while the breaker is still out: its meters stay dark, held by
+    # the breaker's outage from then on; the breaker's closing brings them back.
+    status(feed, ieee8500, "CLOSE", 10 * 60)
+    recloser.refresh_from_db()
+    feeder.refresh_from_db()
+    assert (recloser.status, recloser.event_type) == ("restored", "outage")
+    assert feeder.status == "detected" and feeder.affected_meters_count == everyone
+    assert Meter.objects.filter(power_status="off").count() == everyone
+    status(feed, ieee8500, "CLOSE", 20 * 60, kind="feeder")
+    feeder.refresh_from_db()
+    assert feeder.status == "restored"
     assert not Meter.objects.filter(power_status="off").exists()
