@@ -13,7 +13,7 @@
 -- Meters behind a device that is still open (their section is not energized) are not back:
 -- they stay off, their link to this outage ends at its restoration, and an outage stands at
 -- the open device nearest the feeder's head from then on (each customer's interruption counted
--- once; the feeder itself when its breaker is what is open).
+-- once; the feeder itself when its breaker is open, whatever is open below it).
 CREATE OR REPLACE FUNCTION outages_mark_restored(_ids bigint[], _at timestamptz, _reason text)
 RETURNS void
 LANGUAGE plpgsql AS $$
@@ -86,8 +86,8 @@ BEGIN
     FOR _cut IN
         SELECT c.scope, array_agg(c.device_id) AS devices, array_agg(c.at) AS starts
           FROM (SELECT DISTINCT ON (u.scope, u.device_id) u.scope, u.device_id, u.at
-                  FROM (SELECT coalesce(v.kind, 'feeder') AS scope,
-                               coalesce(v.id, f.id) AS device_id, om.restored_at AS at
+                  FROM (SELECT CASE WHEN f.id IS NOT NULL THEN 'feeder' ELSE v.kind END AS scope,
+                               coalesce(f.id, v.id) AS device_id, om.restored_at AS at
                           FROM oms_outage_meters om
                           JOIN oms_meters m ON m.id = om.meter_id
                           JOIN network_distribution_points d ON d.id = m.dp_id
