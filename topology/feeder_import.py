@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from topology.feeder_model import FeederModel
 from topology.feeder_ownership import RETIRE, collisions
 from topology.grid import stage_rows
-from topology.sqlfuncs import derive_feeding, rederive_meters
+from topology.sqlfuncs import analyze_network, derive_feeding, rederive_meters
 
 # The synthetic grid's meter mix (oms/storm/grid.py generate_grid).
 KAIFA_SHARE, ONU_SHARE, PREPAID_OF_NO_CHANNEL = 0.45, 0.50, 0.3
@@ -382,5 +382,6 @@ def import_feeder_model(fm: FeederModel, model_code: str, progress=lambda m: Non
         feeders = sorted({row[0] for row in cursor.fetchall()} | set(before))
         derive_feeding(feeders)
         rederive_meters([], feeder_ids=feeders)
+        analyze_network()
     progress(f"feeding derived for {len(feeders)} feeder(s)")
     return report

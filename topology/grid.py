@@ -20,7 +20,7 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from topology.models import DeviceKind, SwitchState
-from topology.sqlfuncs import derive_feeding, refresh_meter_mappings
+from topology.sqlfuncs import analyze_network, derive_feeding, refresh_meter_mappings
 
 PROGRESS_EVERY = 100_000
 
@@ -352,4 +352,5 @@ def import_grid(directory: str | Path, progress=lambda message: None) -> ImportR
         derive_feeding(None)
         mapped = refresh_meter_mappings()
         progress(f"meter mappings refreshed: {mapped:,} meters")
+        analyze_network()
     return report

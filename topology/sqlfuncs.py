@@ -45,6 +45,29 @@ def derive_feeding(feeder_ids: list[int] | None) -> dict[int, bool]:
         return dict(cursor.fetchall())
 
 
+NETWORK_TABLES = (
+    "network_substations",
+    "network_feeders",
+    "network_devices",
+    "network_sections",
+    "network_distribution_points",
+    "network_lines",
+    "oms_customers",
+    "oms_meters",
+)
+
+
+def analyze_network() -> None:
+    """Planner statistics for the network just written (an import's last step, inside its
+    transaction: ANALYZE sees the transaction's own rows). Until autovacuum comes by, the
+    planner would otherwise plan the engine's joins over these tables on what it saw before
+    the import (an empty or a different network): on PostgreSQL 16 a recloser's trip on IEEE 8500
+    planned on such statistics ran for over ten minutes instead of a fraction of a second.
+    The meters' power state keeps no statistics (meters 0013), so none are gathered for it."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(NETWORK_TABLES))
+
+
 def lock_network() -> None:
     """The network lock, exclusive, until the transaction ends (topology_lock_network)."""
     with connection.cursor() as cursor:
