@@ -174,3 +174,29 @@ def fresh_connection_pool(request):
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         connections.close_all()
         connections["default"].close_pool()
+
+
+@functools.cache
+def _imports_a_real_feeder(path: str) -> bool:
+    return "import_feeder" in Path(path).read_text()
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that import a real feeder (IEEE 8500, 9500, ckt24: thousands of rows written and
+    queried inside the test's transaction) run first, on a database nothing has run in yet.
+    After a few hundred other tests the embedded PostgreSQL 16 planned the engine's statements
+    in such a test so badly that one recloser trip ran for over ten minutes, while the same
+    module alone took 35 s (not diagnosed: the network tables are analyzed by the import; the
+    outage tables' statistics from earlier tests are the suspects). Transactional tests keep
+    their place after the others (pytest-django's order)."""
+    items.sort(
+        key=lambda item: _transactional(item) or not _imports_a_real_feeder(str(item.fspath))
+    )
