@@ -59,11 +59,10 @@ NETWORK_TABLES = (
 
 def analyze_network() -> None:
     """Planner statistics for the network just written (an import's last step, inside its
-    transaction: ANALYZE sees the transaction's own rows). Until autovacuum comes by, the
-    planner would otherwise plan the engine's joins over these tables on what it saw before
-    the import (an empty or a different network): on PostgreSQL 16 a recloser's trip on IEEE 8500
-    planned on such statistics ran for over ten minutes instead of a fraction of a second.
-    The meters' power state keeps no statistics (meters 0013), so none are gathered for it."""
+    transaction: ANALYZE sees the transaction's own rows), so the engine's joins over these
+    tables are not planned on what they held before the import until autovacuum comes by. It
+    did not cure the slow PostgreSQL 16 plans of the full test suite (tests/conftest.py). The
+    meters' power state keeps no statistics (meters 0013), so none are gathered for it."""
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(NETWORK_TABLES))
 
