@@ -156,6 +156,36 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+        _no_autovacuum()
+
+
+def _no_autovacuum() -> None:
+    """Autovacuum is off for the test database's tables. The tests' rolled-back inserts leave
+    dead rows, autovacuum comes to clean them, and a VACUUM that runs while a test holds
+    thousands of uncommitted rows (an imported feeder, a storm) records the table as holding
+    only its committed rows (none) over all its new pages: the planner then reckons one row
+    where there are thousands and the engine's statements turn into nested loops that ran for
+    over an hour in CI. Nothing here needs vacuuming: every test's writes are rolled back or
+    truncated."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            DO $$
+            DECLARE t regclass;
+            BEGIN
+                FOR t IN SELECT c.oid::regclass FROM pg_class c
+                         JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = current_schema() AND c.relkind = 'r'
+                LOOP
+                    EXECUTE format(
+                        'ALTER TABLE %s SET (autovacuum_enabled = false,'
+                        ' toast.autovacuum_enabled = false)', t);
+                END LOOP;
+            END $$
+            """
+        )
 
 
 @pytest.fixture
@@ -191,12 +221,8 @@ def _transactional(item) -> bool:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Tests that import a real feeder (IEEE 8500, 9500, ckt24: thousands of rows written and
-    queried inside the test's transaction) run first, on a database nothing has run in yet.
-    After a few hundred other tests the embedded PostgreSQL 16 planned the engine's statements
-    in such a test so badly that one recloser trip ran for over ten minutes, while the same
-    module alone took 35 s (not diagnosed: the network tables are analyzed by the import; the
-    outage tables' statistics from earlier tests are the suspects). Transactional tests keep
-    their place after the others (pytest-django's order)."""
+    queried inside the test's transaction) run first, on a database few dead rows are in yet.
+    Transactional tests keep their place after the others (pytest-django's order)."""
     items.sort(
         key=lambda item: _transactional(item) or not _imports_a_real_feeder(str(item.fspath))
     )
