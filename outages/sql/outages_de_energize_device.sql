@@ -39,6 +39,7 @@ DECLARE
     _momentary interval := outages_rule('momentary_max_minutes', 5) * interval '1 minute';
     _standing bigint[] := '{}';
     _margin interval := outages_rule('nested_margin_seconds', 10) * interval '1 second';
+    _skew interval := outages_rule('max_clock_skew_minutes', 5) * interval '1 minute';
 BEGIN
     -- What the device cuts off: its meters in energized sections (those behind a device that
     -- is already open are out by that device, whose outage holds them).
@@ -121,11 +122,16 @@ BEGIN
             -- restored by meters' own evidence that arrived before this event (a blip whose
             -- last gasps and power-ups came first). When the device itself opened
             -- (_operated: its SCADA status or an operator's act, dated when it opened), an
-            -- outage that started more than nested_margin_seconds before, and none of whose
-            -- meters' own evidence is newer, is a fault of its own the opening found out
-            -- already: it stays, nested below this one, and outlives its re-energization
-            -- (outages_energize_device). A loss-of-voltage alarm may be raised after the
-            -- meters' evidence: it absorbs them all.
+            -- outage that started more than nested_margin_seconds before, told of by two
+            -- messages or more (gasps, calls), most of them dated before that too, is a fault
+            -- of its own the opening found out already: it stays, nested below this one, and
+            -- outlives its re-energization (outages_energize_device). A message dated later
+            -- (a clock off within the skew allowed, a late retransmission) does not make it
+            -- this device's, as meters already dark cannot gasp at its opening; one message
+            -- alone dated before it, by less than clocks may be off (max_clock_skew_minutes),
+            -- is more likely a clock off than a fault of its own: it is absorbed. A
+            -- loss-of-voltage alarm may be raised after the meters' evidence: it absorbs them
+            -- all.
             PERFORM outages_merge(_outage, ARRAY(
                 -- The device's own momentary of this reclosing sequence.
                 SELECT o.id FROM oms_outage_events o
@@ -145,9 +151,14 @@ BEGIN
                                       AND o.status = ANY (outages_active_statuses()))
                    AND ((o.status = ANY (outages_active_statuses())
                          AND (NOT _operated OR o.first_detected_at >= _event_time - _margin
-                              OR EXISTS (SELECT 1 FROM oms_outage_meters om
-                                          WHERE om.outage_event_id = o.id AND NOT om.inferred
-                                            AND om.off_at >= _event_time - _margin)))
+                              OR (o.first_detected_at > _event_time - _skew
+                                  AND (SELECT count(*) < 2
+                                              OR 2 * count(*) FILTER (
+                                                     WHERE s.event_timestamp < _event_time - _margin)
+                                                 <= count(*)
+                                         FROM oms_event_sources s
+                                        WHERE s.outage_event_id = o.id
+                                          AND s.source_type <> 'oms'))))
                         OR (o.status = 'restored' AND o.actual_restoration_time >= _event_time
                             AND o.first_detected_at >= _event_time - _window))
                    AND CASE _scope

@@ -3,8 +3,8 @@
 -- Restoration at a device (SCADA): its meters are set on unless they have newer evidence; the
 -- active outages at or inside the device are restored. Meters still off after the device was
 -- re-energized (newer evidence of off) stay off and form their own, nested outage; so do the
--- DP and meter outages that started before the device's outage (by more than
--- nested_margin_seconds), with their meters: faults of their own, not ended by it. Meters
+-- outages below it (DPs, meters, in-line devices) that started before the device's outage (by
+-- more than nested_margin_seconds), with their meters: faults of their own, not ended by it. Meters
 -- behind a device that is still open are not re-energized by it (their sections are not
 -- energized): they stay off, in an outage at that open device (outages_mark_restored). An
 -- outage that stood inside on its own when an operator's opening cut its meters off
@@ -79,13 +79,15 @@ BEGIN
                           AND e.event_timestamp > o.first_detected_at
                           AND e.event_timestamp < _event_time));
     _inside := ARRAY(SELECT i FROM unnest(_inside) i WHERE NOT i = ANY (_standing));
-    -- Of those, the DP and meter outages that started more than nested_margin_seconds before
-    -- a device outage holding their meters now: faults of their own that the device's
-    -- opening found out already (outages_de_energize_device leaves them nested). A device
-    -- coming back does not repair them: they stay out, and so do their meters.
+    -- Of those, the outages below the device (at DPs, meters and in-line devices: a fuse that
+    -- blew before the breaker tripped) that started more than nested_margin_seconds before a
+    -- device outage holding their meters now: faults of their own that the device's opening
+    -- found out already (outages_de_energize_device leaves them nested). A device coming back
+    -- does not repair them: they stay out, and so do their meters.
     _kept := ARRAY(
         SELECT c.id FROM oms_outage_events c
-         WHERE c.id = ANY (_inside) AND c.scope IN ('dp', 'meter')
+         WHERE c.id = ANY (_inside) AND c.scope NOT IN ('substation', 'feeder')
+           AND NOT (c.scope = _scope AND c.device_id = _device_id)
            AND EXISTS (
                SELECT 1 FROM oms_outage_meters cm
                  JOIN oms_outage_meters pm ON pm.meter_id = cm.meter_id

@@ -89,12 +89,6 @@ def test_small_storm_on_ieee_123(token_client):
     assert_devices_right(storm, quality, report)
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="on the embedded PostgreSQL 16 (CI's) this storm's ingest batches took 40 s and more "
-    "each in outages_apply_meter_evidence in the full run of c8fb014 (over 5 minutes in all; about "
-    "2 minutes alone, since 0036/0040); not yet diagnosed, run it with --runxfail",
-)
 def test_small_storm_on_ieee_8500(token_client):
     call_command(
         "import_feeder", "opendss", str(FEEDERS / "ieee8500/Master.dss"),
