@@ -105,3 +105,21 @@ def test_a_later_partial_return_restores_the_fuse_and_leaves_nested_outages(feed
     fuse.refresh_from_db()
     assert fuse.status == "restored"
     assert placed() == {("dp", "DP019"), ("dp", "DP020")}
+
+
+def test_a_meter_whose_power_up_was_lost_comes_back_with_its_transformer(feeders, ingest):
+    gasps(ingest, meters_of(dps=LATERAL_1), 0)
+    (fuse,) = active()
+
+    # All but two transformers are back; one meter of DP005 never says so (its power-up lost).
+    lost = meters_of(dps=["DP005"])[0]
+    back = [m for m in meters_of(dps=LATERAL_1[:18]) if m != lost]
+    gasps(ingest, back, 20, restored=True, key="back")
+    gasps(ingest, meters_of(dps=["DP041"]), 25, restored=True, key="clock")
+    sqlfuncs.sweep()
+
+    fuse.refresh_from_db()
+    assert fuse.status == "restored"
+    assert placed() == {("dp", "DP019"), ("dp", "DP020")}  # no outage of the one meter
+    assert Meter.objects.get(meter_number=lost).power_status == "on"
+    assert fuse.outage_meters.get(meter__meter_number=lost).restored_at is not None
