@@ -2,7 +2,8 @@
 breaker's trip does not absorb the fuse's outage, though a meter or two below the fuse report
 later than the others (a clock off within the skew allowed); the breaker's reclosing sequence
 is one interruption dated from its first trip; its closing ends its own outage and leaves the
-fuse's standing, with its customers, until the fuse's meters report power."""
+fuse's standing, with its customers, until the fuse's meters report power. One gasp alone dated
+less than the clock skew allowed before the trip is taken for a clock off: the trip absorbs it."""
 
 from __future__ import annotations
 
@@ -78,3 +79,20 @@ def test_a_fuse_out_before_the_breaker_trips_stays_out_after_the_breaker_closes(
 
     gasps(ingest, lateral, 25, restored=True, key="repaired")
     assert active() == []
+
+
+def test_one_gasp_dated_a_minute_before_the_trip_is_taken_for_a_clock_off(tmp_path, ingest):
+    from meters.models import Meter
+
+    generate_grid(tmp_path, 1, 2, 40, 5, seed=3, devices=True)
+    assert not import_grid(tmp_path).errors
+    # A transformer of one meter with a channel: its meter's clock runs a minute behind.
+    lone = meters_of(dps=["DP003"])[0]
+    Meter.objects.filter(dp__dp_id="DP003").exclude(meter_number=lone).update(status="inactive")
+    gasps(ingest, [lone], 0, key="behind")
+    assert placed() == {("dp", "DP003")}
+
+    breaker(ingest, "TRIP", 60)
+    assert placed() == {("feeder", "FD001")}  # absorbed: one message, within the skew allowed
+    breaker(ingest, "CLOSE", 1200)
+    assert active() == [] and lone not in off()
