@@ -75,51 +75,72 @@ BEGIN
 
     -- Done: every meter with direct evidence is back; with none (calls, inferred meters
     -- only), every linked meter that can report (it has a channel) is back on its own evidence.
-    SELECT coalesce(array_agg(o.id), '{}') INTO _done
-      FROM oms_outage_events o
-      JOIN LATERAL (
-          SELECT count(*) FILTER (WHERE NOT om.inferred) AS direct,
-                 count(*) FILTER (WHERE NOT om.inferred AND om.restored_at IS NULL) AS direct_out,
-                 count(*) FILTER (WHERE m.meter_type NOT IN ('conventional', 'prepaid'))
-                     AS can_report,
-                 count(*) FILTER (WHERE m.meter_type NOT IN ('conventional', 'prepaid')
-                                    AND om.restored_at IS NULL) AS can_report_out
-            FROM oms_outage_meters om JOIN oms_meters m ON m.id = om.meter_id
-           WHERE om.outage_event_id = o.id) l ON true
-     WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses())
-       AND CASE WHEN l.direct = 0 THEN l.can_report > 0 AND l.can_report_out = 0
-                WHEN l.direct_out = 0 THEN true
-                WHEN o.scope IN ('dp', 'meter') THEN false
-                -- a device outage is done too when the meters still out are those of older
-                -- DP and meter outages, faults of their own nested below it
-                ELSE l.direct_out = (
-                    SELECT count(DISTINCT om.meter_id)
-                      FROM oms_outage_events c
-                      JOIN oms_outage_meters cm ON cm.outage_event_id = c.id
-                                               AND cm.restored_at IS NULL
-                      JOIN oms_outage_meters om ON om.outage_event_id = o.id
-                                               AND om.meter_id = cm.meter_id
-                                               AND NOT om.inferred AND om.restored_at IS NULL
-                     WHERE c.scope IN ('dp', 'meter')
-                       AND c.status = ANY (outages_active_statuses())
-                       AND (c.feeder_id = o.feeder_id
-                            OR (o.scope = 'substation' AND c.substation_id = o.device_id))
-                       AND c.first_detected_at + _margin < o.first_detected_at) END
+    -- Each outage's links are counted in one pass; its meters' channels are read only for an
+    -- outage without direct evidence, and the older nested outages only for a device's outage
+    -- that still has direct meters out: their open links are gathered once (MATERIALIZED),
+    -- then matched with its links by key (probing every active DP and meter outage for each of
+    -- a feeder outage's thousands of meters made one refresh cost seconds in a storm).
+    WITH linked AS MATERIALIZED (
+        SELECT o.id, o.scope, o.device_id, o.feeder_id, o.first_detected_at, l.direct,
+               l.direct_out
+          FROM oms_outage_events o
+          JOIN LATERAL (
+              SELECT count(*) FILTER (WHERE NOT om.inferred) AS direct,
+                     count(*) FILTER (WHERE NOT om.inferred AND om.restored_at IS NULL)
+                         AS direct_out
+                FROM oms_outage_meters om
+               WHERE om.outage_event_id = o.id) l ON true
+         WHERE o.id = ANY (_ids) AND o.status = ANY (outages_active_statuses())
+    ),
+    -- a device outage is done too when the meters still out are those of older DP and meter
+    -- outages, faults of their own nested below it
+    held_links AS MATERIALIZED (
+        SELECT DISTINCT x.id, cm.meter_id
+          FROM linked x
+          JOIN oms_outage_events c
+            ON c.scope IN ('dp', 'meter') AND c.status = ANY (outages_active_statuses())
+           AND (c.feeder_id = x.feeder_id
+                OR (x.scope = 'substation' AND c.substation_id = x.device_id))
+           AND c.first_detected_at + _margin < x.first_detected_at
+          JOIN oms_outage_meters cm ON cm.outage_event_id = c.id AND cm.restored_at IS NULL
+         WHERE x.direct > 0 AND x.direct_out > 0 AND x.scope NOT IN ('dp', 'meter')
+    ),
+    held AS (
+        SELECT h.id, count(*) AS held
+          FROM held_links h
+          JOIN oms_outage_meters om ON om.outage_event_id = h.id AND om.meter_id = h.meter_id
+                                   AND NOT om.inferred AND om.restored_at IS NULL
+         GROUP BY h.id
+    )
+    SELECT coalesce(array_agg(x.id), '{}') INTO _done
+      FROM linked x
+      LEFT JOIN held h ON h.id = x.id
+     WHERE CASE WHEN x.direct = 0 THEN (
+                    SELECT count(*) FILTER (WHERE m.meter_type NOT IN ('conventional', 'prepaid'))
+                               > 0
+                           AND count(*) FILTER (WHERE m.meter_type NOT IN ('conventional',
+                                                                           'prepaid')
+                                                  AND om.restored_at IS NULL) = 0
+                      FROM oms_outage_meters om JOIN oms_meters m ON m.id = om.meter_id
+                     WHERE om.outage_event_id = x.id)
+                WHEN x.direct_out = 0 THEN true
+                WHEN x.scope IN ('dp', 'meter') THEN false
+                ELSE x.direct_out = coalesce(h.held, 0) END
        -- An in-line device's outage whose meters came back only on another path (switching
        -- fed them around it) while it still feeds meters of it not back is not over.
-       AND (o.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+       AND (x.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse')
             OR NOT EXISTS (SELECT 1 FROM oms_outage_meters om
                              JOIN oms_meters m ON m.id = om.meter_id
                              JOIN network_distribution_points d ON d.id = m.dp_id
                              JOIN network_sections s ON s.id = d.section_id
-                            WHERE om.outage_event_id = o.id AND om.restored_at IS NULL
-                              AND s.path @> ARRAY[o.device_id])
+                            WHERE om.outage_event_id = x.id AND om.restored_at IS NULL
+                              AND s.path @> ARRAY[x.device_id])
             OR EXISTS (SELECT 1 FROM oms_outage_meters om
                          JOIN oms_meters m ON m.id = om.meter_id
                          JOIN network_distribution_points d ON d.id = m.dp_id
                          JOIN network_sections s ON s.id = d.section_id
-                        WHERE om.outage_event_id = o.id AND NOT om.inferred
-                          AND s.path @> ARRAY[o.device_id]));
+                        WHERE om.outage_event_id = x.id AND NOT om.inferred
+                          AND s.path @> ARRAY[x.device_id]));
     IF cardinality(_done) > 0 THEN
         PERFORM outages_mark_restored(_done, NULL, 'All reporting meters restored');
     END IF;
