@@ -44,24 +44,40 @@ LANGUAGE sql STABLE AS $$
                  WHERE u.device = b.device
                    AND u.started BETWEEN b.started AND b.started + _window) >= 2
          GROUP BY b.device, b.started, b.out
+    ),
+    -- The cheap tests first (MATERIALIZED): the DPs and meters of a feeder out already (every
+    -- DP of a feeder outage is a DP out, so it is a candidate in every batch of a storm) are
+    -- never counted.
+    standing AS MATERIALIZED (
+        SELECT c.*, outages_rule(_scope || '_rollup_fraction',
+                                 CASE _scope WHEN 'feeder' THEN 0.5 ELSE 0.75 END) AS fraction
+          FROM candidates c
+         WHERE (c.closed OR _scope = 'substation') AND NOT c.proven
+           AND NOT EXISTS (SELECT 1 FROM oms_outage_events a
+                            WHERE a.status = ANY (outages_active_statuses())
+                              AND ((a.scope = 'substation' AND a.device_id = c.substation_id)
+                                OR (a.scope = 'feeder' AND a.device_id = c.device
+                                    AND _scope = 'feeder')))
+    ),
+    -- Enough DPs out: at least the fraction of the DPs with meters they feed, counted only up
+    -- to the number that would be too many.
+    ripe AS MATERIALIZED (
+        SELECT c.*
+          FROM standing c
+         WHERE c.fraction <= 0
+            OR (SELECT count(*)
+                  FROM (SELECT 1 FROM network_sections s
+                          JOIN network_distribution_points d ON d.section_id = s.id
+                         WHERE s.feeder_id = ANY (c.feeders) AND s.energized
+                           AND EXISTS (SELECT 1 FROM oms_meters m
+                                        WHERE m.dp_id = d.id AND m.status = 'active')
+                         LIMIT floor(c.out / c.fraction)::bigint + 1) n)
+               <= c.out / c.fraction
     )
     SELECT c.device, c.started, c.out
-      FROM candidates c
-     WHERE (c.closed OR _scope = 'substation') AND NOT c.proven
-       AND NOT EXISTS (SELECT 1 FROM oms_outage_events a
-                        WHERE a.status = ANY (outages_active_statuses())
-                          AND ((a.scope = 'substation' AND a.device_id = c.substation_id)
-                            OR (a.scope = 'feeder' AND a.device_id = c.device
-                                AND _scope = 'feeder')))
-       AND c.out >= outages_rule(_scope || '_rollup_fraction',
-                                 CASE _scope WHEN 'feeder' THEN 0.5 ELSE 0.75 END)
-                    * (SELECT count(*) FROM network_sections s
-                         JOIN network_distribution_points d ON d.section_id = s.id
-                        WHERE s.feeder_id = ANY (c.feeders) AND s.energized
-                          AND EXISTS (SELECT 1 FROM oms_meters m
-                                       WHERE m.dp_id = d.id AND m.status = 'active'))
+      FROM ripe c
        -- a meter of theirs with power since the window opened shows they are in
-       AND NOT EXISTS (SELECT 1 FROM oms_meters m
+     WHERE NOT EXISTS (SELECT 1 FROM oms_meters m
                         WHERE m.feeder_id = ANY (c.feeders) AND m.power_status = 'on'
                           AND m.last_power_change >= c.started)
 $$;
