@@ -5,8 +5,9 @@ queries' latency (issue 10 item 6). Never part of the test run.
     python bench/switching_bench.py --meters 1000000 --samples 100
 
 Steps: generate the grid CSVs with devices (oms.storm.generate_grid(devices=True): per
-feeder a head switch, a telemetered recloser, a sectionalizer, a fuse per 20 DPs and a
-normally-open tie to the next feeder) -> fresh database -> migrate -> import_grid -> every meter
+feeder a head switch, a telemetered recloser, a sectionalizer, fused laterals of about
+√(DPs per feeder) DPs and DPs on the main line below each, and a normally-open tie to the next
+feeder: oms.storm.grid.FeederLayout) -> fresh database -> migrate -> import_grid -> every meter
 on -> time switching operations through `outages.actions.operate_device` (the API's action:
 state, derived feeding, meters' evidence, planned outage, log, push notification) -> p50/p99 of
 `/api/devices/<kind>/<code>/meters/` (first page), `/api/devices/` (a page with its downstream

@@ -18,9 +18,9 @@ IEEE8500_MODEL = "ieee8500"
 # East of Amman (Zarqa): away from the synthetic grid's substations, should both be loaded.
 IEEE8500_ORIGIN = (32.07, 36.09)
 # 3 substations, 2 feeders each, 80 DPs per feeder, 5 meters per DP: 2,400 meters. Each feeder
-# has a head switch, a telemetered recloser, a sectionalizer, four fused laterals of 20 DPs (two
-# below the head switch, one below the recloser, one below the sectionalizer) and a tie to the
-# next feeder.
+# has a head switch, a telemetered recloser, a sectionalizer, eight fused laterals of 8-9 DPs
+# (four below the head switch, two below the recloser, two below the sectionalizer), 3-6 DPs on
+# the main line of each, and a tie to the next feeder (oms.storm.grid.FeederLayout).
 SYNTHETIC_GRID = {
     "substations": 3,
     "feeders_per_substation": 2,

@@ -2,15 +2,16 @@
 `devices.csv`, written fast enough for a million meters.
 
 The devices: each feeder's head → switch `SW-<fd>` (closed) → recloser `RC-<fd>` (telemetered) →
-sectionalizer `SC-<fd>`; its DPs in laterals of `lateral_dps`, each lateral behind a fuse
-`FU-<fd>-<n>` hanging from the head switch (first half), the recloser (third quarter) or the
-sectionalizer (last quarter); a tie switch `TI-<fd>`, normally open, between its
-sectionalizer's section and the next feeder's (the far ends of two feeders). CONTRACT §10
-"Grid CSV".
+sectionalizer `SC-<fd>`; its DPs in three sections, below the head switch (first half), the
+recloser (third quarter) and the sectionalizer (last quarter), each with some DPs on the main
+line and the rest in laterals of about √(DPs per feeder) DPs, each behind a fuse `FU-<fd>-<n>`
+(`FeederLayout`); a tie switch `TI-<fd>`, normally open, between its sectionalizer's section
+and the next feeder's (the far ends of two feeders). CONTRACT §10 "Grid CSV".
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections import Counter
@@ -60,19 +61,54 @@ DEVICES_HEADER = (
 )
 
 
+# Where a feeder's DPs lie: the first half between its head switch and its recloser, the third
+# quarter between the recloser and the sectionalizer, the last quarter beyond the sectionalizer.
+SECTIONS = (("switch", "SW", 0.5), ("recloser", "RC", 0.75), ("sectionalizer", "SC", 1.0))
+MAIN_LINE_SHARE = 0.15  # of a section's DPs: on the main line itself, behind no fuse
+
+
 @dataclass
 class FeederLayout:
+    """A feeder's devices and where each of its `dps` DPs hangs, at every size: each section
+    (head switch, recloser, sectionalizer: `SECTIONS`) has some DPs on the main line and the
+    rest in fused laterals of about √dps DPs (4 on a 20-DP feeder, 14 on a 200-DP one), so the
+    recloser has part of the feeder behind it and every feeder several fuses."""
+
     feeder: str
     dps: int
-    lateral_dps: int = 20
+
+    def __post_init__(self) -> None:
+        fd = self.feeder
+        self.lateral_dps = max(2, round(math.sqrt(self.dps)))
+        self.parents: list[tuple[str, str]] = []  # (kind, code) of each DP, in order
+        self.fuses: list[tuple[str, str]] = []  # (code, parent "kind,code"), in order
+        start = 0
+        for kind, prefix, upto in SECTIONS:
+            end = round(self.dps * upto)
+            n = end - start
+            start = end
+            if n <= 0:
+                continue
+            device = f"{prefix}-{fd}"
+            main = min(n, max(1, round(n * MAIN_LINE_SHARE)))
+            self.parents += [(kind, device)] * main
+            rest = n - main
+            if rest <= 0:
+                continue
+            laterals = max(1, round(rest / self.lateral_dps))
+            for i in range(laterals):
+                code = f"FU-{fd}-{len(self.fuses) + 1}"
+                self.fuses.append((code, f"{kind},{device}"))
+                size = (rest * (i + 1)) // laterals - (rest * i) // laterals
+                self.parents += [("fuse", code)] * size
 
     @property
     def laterals(self) -> int:
-        return max(1, -(-self.dps // self.lateral_dps))
+        return len(self.fuses)
 
-    def fuse_of(self, dp_index: int) -> str:
-        """The fuse a feeder's `dp_index`-th DP (from 0) hangs below."""
-        return f"FU-{self.feeder}-{dp_index // self.lateral_dps + 1}"
+    def parent_of(self, dp_index: int) -> tuple[str, str]:
+        """The device (kind, code) a feeder's `dp_index`-th DP (from 0) hangs below."""
+        return self.parents[dp_index]
 
     def device_lines(self, name: str, lat: float, lng: float, next_feeder: str | None) -> list[str]:
         fd = self.feeder
@@ -83,16 +119,9 @@ class FeederLayout:
             f"sectionalizer,SC-{fd},{name} sectionalizer,recloser,RC-{fd},closed,false,"
             f"{lat + 0.002:.6f},{lng:.6f},,\n",
         ]
-        for n in range(1, self.laterals + 1):
-            share = (n - 1) / self.laterals
-            if share < 0.5:
-                parent = f"switch,SW-{fd}"
-            elif share < 0.75:
-                parent = f"recloser,RC-{fd}"
-            else:
-                parent = f"sectionalizer,SC-{fd}"
+        for n, (code, parent) in enumerate(self.fuses, 1):
             lines.append(
-                f"fuse,FU-{fd}-{n},{name} lateral {n} fuse,{parent},closed,false,"
+                f"fuse,{code},{name} lateral {n} fuse,{parent},closed,false,"
                 f"{lat + 0.0005 * n:.6f},{lng + 0.0005:.6f},,\n"
             )
         if next_feeder:
@@ -137,7 +166,7 @@ def generate_grid(
     meter, except `shared_customer_share` of meters that belong to the previous meter's customer.
     Coordinates: substations around Amman, each level clustered near its parent. With
     `devices`, also `devices.csv` (switches, reclosers, sectionalizers, fuses, ties between
-    consecutive feeders; `FeederLayout`) and every DP below its lateral's fuse.
+    consecutive feeders; `FeederLayout`) and every DP below its lateral's fuse or on the main line.
     """
     started = time.perf_counter()
     directory = Path(directory)
@@ -203,7 +232,7 @@ def generate_grid(
                     bldg = f"BLDG_{dp_n:0{width_dp}d}"
                     d_lat = f_lat + rng.uniform(-0.006, 0.006)
                     d_lng = f_lng + rng.uniform(-0.006, 0.006)
-                    parent = f",fuse,{layout.fuse_of(d - 1)}" if dev_out else ""
+                    parent = ",{},{}".format(*layout.parent_of(d - 1)) if dev_out else ""
                     dp_lines.append(
                         f"{dp},{fd},{ss_name} TX-{f}-{d},{d_lat:.6f},{d_lng:.6f},{bldg}{parent}\n"
                     )

@@ -41,6 +41,18 @@ def device_meter_ids(kind: str, code: str) -> list[int]:
         return cursor.fetchone()[0]
 
 
+def dps_of(kind: str, code: str) -> list[str]:
+    """The codes of the DPs with meters a device feeds, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT d.dp_id FROM oms_meters m"
+            " JOIN network_distribution_points d ON d.id = m.dp_id WHERE m.id = ANY (%s)"
+            " ORDER BY d.dp_id",
+            [device_meter_ids(kind, code)],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def customers_of(kind: str, code: str) -> int:
     return (
         Meter.objects.filter(id__in=device_meter_ids(kind, code))

@@ -104,10 +104,10 @@ def test_a_fuse_laterals_transformers_out_are_a_fuse_outage_on_the_synthetic_gri
     assert off() == set(meters_of(device=("fuse", "FU-FD001-1"), reporting=False))
     assert outage.affected_customers_count == customers_of("fuse", "FU-FD001-1")
 
-    # The other lateral as well: two fuse outages; the telemetered recloser between them and
-    # the feeder keeps the feeder in.
-    gasps(ingest, meters_of(device=("fuse", "FU-FD001-2")), 2, key="second")
-    assert placed() == {("fuse", "FU-FD001-1"), ("fuse", "FU-FD001-2")}
+    # A lateral below the telemetered recloser as well: two fuse outages; the telemetered
+    # recloser between one of them and the feeder keeps the feeder in.
+    gasps(ingest, meters_of(device=("fuse", "FU-FD001-4")), 2, key="second")
+    assert placed() == {("fuse", "FU-FD001-1"), ("fuse", "FU-FD001-4")}
 
 
 def test_faults_below_two_fuses_of_ieee8500_are_two_fuse_outages(db, tmp_path, ingest):

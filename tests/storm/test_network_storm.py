@@ -23,7 +23,7 @@ IN_LINE = ("feeder", "recloser", "sectionalizer", "switch", "fuse", "dp")
 @pytest.fixture
 def network(tmp_path):
     """2 substations x 2 feeders x 80 DPs x 3 meters, with head switches, reclosers,
-    sectionalizers, four fuses a feeder and ties between consecutive feeders."""
+    sectionalizers, eight fuses a feeder and ties between consecutive feeders."""
     from topology.grid import import_grid
 
     generate_grid(tmp_path, 2, 2, 80, 3, seed=7, devices=True)
