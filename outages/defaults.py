@@ -52,6 +52,12 @@ DEFAULT_RULES = [
         "Share of a device's customers calling at which their calls count in full",
     ),
     ("dp_rollup_fraction", "threshold", "0.5", "Share of a DP's meters off that makes a DP outage"),
+    (
+        "dp_call_count",
+        "threshold",
+        "2",
+        "Customers of one DP calling within the window that make a DP outage",
+    ),
     ("feeder_rollup_dp_count", "threshold", "2", "DPs of one feeder out that make a feeder outage"),
     ("rollup_window_minutes", "window", "15", "Window inside which outages roll up"),
     ("momentary_max_minutes", "window", "5", "An outage restored within this is momentary"),

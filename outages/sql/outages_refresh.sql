@@ -11,7 +11,7 @@
 -- their own, nested_margin_seconds). A closed one's confidence no longer changes. Not an
 -- in-line device's outage whose direct meters are all fed on another path now (operators fed
 -- them around it) while it still feeds meters of it that are not back: nothing says the device
--- is in (a fuse still blown after a back-feed ends).
+-- is in (a fuse still blown after a back-feed ends); one of calls alone is not held so.
 -- A storm adds evidence to a feeder outage of thousands of meters batch after batch, so:
 --   * its links are counted once per call (one pass gives every count the confidence needs);
 --     links are only ever added, so the meters changed exactly when their count did, and only
@@ -127,8 +127,10 @@ BEGIN
                 WHEN x.scope IN ('dp', 'meter') THEN false
                 ELSE x.direct_out = coalesce(h.held, 0) END
        -- An in-line device's outage whose meters came back only on another path (switching
-       -- fed them around it) while it still feeds meters of it not back is not over.
-       AND (x.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse')
+       -- fed them around it) while it still feeds meters of it not back is not over. (One of
+       -- calls alone is over once its meters with a channel are back, above: the meters it
+       -- still holds are channel-less ones it inferred off.)
+       AND (x.scope NOT IN ('recloser', 'sectionalizer', 'switch', 'fuse') OR x.direct = 0
             OR NOT EXISTS (SELECT 1 FROM oms_outage_meters om
                              JOIN oms_meters m ON m.id = om.meter_id
                              JOIN network_distribution_points d ON d.id = m.dp_id

@@ -6,7 +6,12 @@
 --      never hides an earlier cluster) becomes one DP outage. The share is of the meters that
 --      can report: conventional and prepaid meters have no channel and never send a last gasp
 --      (all active meters when none can). The evidence of one meter alone (a DP of one
---      meter) makes a DP outage only once it has waited out single_meter_wait_seconds;
+--      meter) makes a DP outage only once it has waited out single_meter_wait_seconds.
+--      Calls are evidence for their transformer too: at least dp_call_count distinct
+--      customers of one DP calling within the window (the time of each one's first call) make
+--      it a DP outage, however few of its meters report (customers call about a dark
+--      transformer whose last gasps were lost, or sent long before: a transformer that stayed
+--      out when the breaker above it closed); one call alone stays its meter's outage;
 --   2. the DPs out climb the tree to the nearest upstream device that explains them
 --      (outages_predict, CONTRACT §11), for the feeders of these DPs.
 -- The smaller outages are merged into the new ones and their devices' meters inferred off, a
@@ -17,6 +22,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     _window interval := outages_rule('rollup_window_minutes', 15) * interval '1 minute';
     _fraction numeric := outages_rule('dp_rollup_fraction', 0.5);
+    _calls numeric := outages_rule('dp_call_count', 2);
     -- One meter's evidence younger than this waits (a DP of one meter too, CONTRACT §11).
     _single_before timestamptz := greatest(now(), (SELECT max(f.event_time)
                                                      FROM oms_event_frontier f))
@@ -25,15 +31,33 @@ DECLARE
     _starts timestamptz[];
 BEGIN
     WITH meters_out AS (
-        SELECT o.dp_id, o.first_detected_at AS started
-          FROM oms_outage_events o
+        -- each meter out, with its customer and its first call (NULL: no call)
+        SELECT o.dp_id, o.first_detected_at AS started,
+               coalesce(m.customer_id, -m.id) AS customer,
+               (SELECT min(s.event_timestamp) FROM oms_event_sources s
+                 WHERE s.outage_event_id = o.id AND s.source_type = 'call_center') AS called
+          FROM oms_outage_events o JOIN oms_meters m ON m.id = o.device_id
          WHERE o.scope = 'meter' AND o.dp_id = ANY (_dp_ids)
            AND o.status = ANY (outages_active_statuses())
         UNION ALL
-        SELECT m.dp_id, min(p.event_time)
+        SELECT m.dp_id, min(p.event_time), coalesce(m.customer_id, -m.id),
+               min(p.event_time) FILTER (WHERE p.evidence = 'report')
           FROM unnest(_pending) p JOIN oms_meters m ON m.id = p.meter_id
          WHERE m.dp_id IS NOT NULL
          GROUP BY m.dp_id, m.id
+    ),
+    callers AS (
+        SELECT o.dp_id, o.customer, min(o.called) AS called
+          FROM meters_out o WHERE o.called IS NOT NULL
+         GROUP BY o.dp_id, o.customer
+    ),
+    call_windows AS (
+        -- For each caller: how many of the DP's customers call within the window that opens
+        -- with them.
+        SELECT c.dp_id, c.called,
+               count(*) OVER (PARTITION BY c.dp_id ORDER BY c.called
+                              RANGE BETWEEN CURRENT ROW AND _window FOLLOWING) AS callers
+          FROM callers c
     ),
     windows AS (
         -- For each meter out: how many of the DP's meters go out within the window that
@@ -54,10 +78,18 @@ BEGIN
                     WHERE m.dp_id = w.dp_id AND m.status = 'active')))
            AND (w.out >= 2 OR w.started <= _single_before)
          GROUP BY w.dp_id
+        UNION ALL
+        SELECT c.dp_id, min(c.called)
+          FROM call_windows c
+         WHERE c.callers >= greatest(1, _calls)
+         GROUP BY c.dp_id
+    ),
+    ripe_dps AS (
+        SELECT r.dp_id, min(r.started) AS started FROM ripe r GROUP BY r.dp_id
     )
-    SELECT coalesce(array_agg(ripe.dp_id ORDER BY ripe.dp_id), '{}'),
-           coalesce(array_agg(ripe.started ORDER BY ripe.dp_id), '{}')
-      INTO _devices, _starts FROM ripe;
+    SELECT coalesce(array_agg(r.dp_id ORDER BY r.dp_id), '{}'),
+           coalesce(array_agg(r.started ORDER BY r.dp_id), '{}')
+      INTO _devices, _starts FROM ripe_dps r;
     PERFORM outages_stand_at('dp', _devices, _starts, 'medium');
 
     PERFORM outages_predict(ARRAY(SELECT DISTINCT d.feeder_id
