@@ -45,7 +45,7 @@ def test_demo_loads_the_synthetic_grid_with_devices_on_request():
     feeders = load_network("synthetic")
     assert len(feeders) == 6
     assert Meter.objects.count() == 2400
-    for kind, count in (("recloser", 6), ("sectionalizer", 6), ("fuse", 24)):
+    for kind, count in (("recloser", 6), ("sectionalizer", 6), ("fuse", 48)):
         assert Device.objects.filter(kind=kind).count() == count, kind
     assert Device.objects.filter(kind="switch", normal_state="open").count() == 5  # ties
 
