@@ -17,6 +17,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from oms.admission import RefuseBeforeReading, limit_daphne_bodies  # noqa: E402
+from oms.draining import DrainingHttp, begin_stopping, guard_exit  # noqa: E402
 from oms.routing import websocket_urlpatterns  # noqa: E402
 from oms.wsauth import TokenOrSessionAuthMiddleware  # noqa: E402
 from outages.relay import ensure_relay_started, stop_relay  # noqa: E402
@@ -48,7 +49,8 @@ def _http_app():
 application = ProtocolTypeRouter(
     {
         # Size, credentials and scope are checked before a body is read (oms/admission.py).
-        "http": RefuseBeforeReading(_http_app()),
+        # A stopping Daphne answers the requests in flight first (oms/draining.py).
+        "http": DrainingHttp(RefuseBeforeReading(_http_app())),
         "websocket": TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)),
         "lifespan": lifespan,
     }
@@ -65,6 +67,10 @@ def _start_with_daphne() -> None:
     # Startup triggers fire before the asyncio loop spins; callLater runs inside it.
     reactor.callWhenRunning(reactor.callLater, 0, ensure_relay_started)
     reactor.addSystemEventTrigger("before", "shutdown", stop_relay)
+    # Before Daphne's own trigger (added when its server runs, after this import): the requests
+    # in flight are answered before the loop stops, and the exit is bounded.
+    reactor.addSystemEventTrigger("before", "shutdown", begin_stopping)
+    reactor.addSystemEventTrigger("after", "shutdown", guard_exit)
 
 
 _start_with_daphne()

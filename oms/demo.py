@@ -177,6 +177,7 @@ class Poster:
         self.queues: dict[str, queue.Queue] = {}
         self.failed = 0
         self.switching: list[dict] = []
+        self.stopping = threading.Event()  # the demo stops: nothing more is sent or retried
 
     def post(self, path: str, payload: dict, token: str) -> tuple[int, dict]:
         body = json.dumps(payload).encode()
@@ -195,11 +196,13 @@ class Poster:
                     answer = json.loads(text or b"{}")
                 except ValueError:
                     answer = {}
-                if status != 503:  # busy (a device in another operation) or database away
+                if status != 503 or self.stopping.is_set():  # 503: busy, database away
                     return status, answer
             except (OSError, http.client.HTTPException):
                 connection.close()
                 self.local.connection = None
+                if self.stopping.is_set():
+                    return status, answer
             time.sleep(0.5 * 2**attempt)
         return status, answer
 
@@ -231,6 +234,8 @@ class Poster:
 
     def put(self, channel: str, payload: dict) -> None:
         """Queue a message on its channel's sender (started on first use)."""
+        if self.stopping.is_set():
+            return
         if channel not in self.queues:
             pending: queue.Queue = queue.Queue()
 
@@ -266,11 +271,17 @@ class StormPlayer(threading.Thread):
         self.poster = Poster(base, token, crew_token)
         self.network, self.feeders = network, feeders
         self.minutes, self.pause, self.seed = minutes, pause, seed
+        self.stopping = self.poster.stopping
+
+    def stop(self) -> None:
+        """The server stops (before it answers its last requests): feed nothing more."""
+        self.stopping.set()
 
     def play(self, seed: int, *, realtime: bool = True) -> dict:
         """One storm: each message at its time (or, not in real time, a storm dated in the
         past sent as fast as the server takes it, slice by slice of 5 storm seconds, each crew
-        operation after what came before it), then its figures."""
+        operation after what came before it), then its figures (none when the demo stops
+        midway)."""
         from django.db import connection
 
         try:
@@ -297,11 +308,13 @@ class StormPlayer(threading.Thread):
                 payload |= {"kind": e.ref.kind, "code": e.ref.code}
             if realtime:
                 delay = origin + e.arrival - time.time()
-                if delay > 0:
-                    time.sleep(delay)
+                if delay > 0 and self.stopping.wait(delay):
+                    return {}
             elif e.arrival >= slice_end or e.provider == "operate":
                 self.poster.join()
                 slice_end = e.arrival + 5.0
+            if self.stopping.is_set():
+                return {}
             self.poster.put(e.provider, payload)
             if e.provider == "operate" and not realtime:
                 self.poster.join()  # what comes after an operation goes after it
@@ -316,7 +329,7 @@ class StormPlayer(threading.Thread):
 
     def run(self) -> None:
         seed = self.seed
-        while True:
+        while not self.stopping.is_set():
             try:
                 self.play(seed)
             except Exception as exc:
@@ -324,7 +337,7 @@ class StormPlayer(threading.Thread):
                 print(f"! storm {seed} stopped: {exc}", flush=True)
                 return
             seed += 1
-            time.sleep(self.pause)
+            self.stopping.wait(self.pause)
 
 
 def serve(host: str, port: int, on_ready) -> None:
@@ -407,10 +420,16 @@ def run(args: argparse.Namespace) -> None:
     def on_ready():
         if args.no_storm:
             return
+        from twisted.internet import reactor
+
         seed = args.seed if args.seed is not None else int(time.time()) % 10_000
-        StormPlayer(
+        player = StormPlayer(
             base, token, crew_token, network=args.network, feeders=feeders,
             minutes=args.storm_minutes, pause=args.pause, seed=seed,
-        ).start()  # fmt: skip
+        )  # fmt: skip
+        # Stopping (SIGTERM, Ctrl-C), the server answers what is in flight (oms/draining.py):
+        # the storm stops first, so nothing more comes.
+        reactor.addSystemEventTrigger("before", "shutdown", player.stop)
+        player.start()
 
     serve(args.host, args.port, on_ready)

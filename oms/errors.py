@@ -20,6 +20,7 @@ ILLEGAL_TRANSITION = "illegal_transition"  # a lifecycle move the outage's statu
 CONFLICT = "conflict"  # a state change the network's state refuses
 DATABASE_UNAVAILABLE = "database_unavailable"  # 503: retry after `Retry-After` seconds
 DEVICE_BUSY = "device_busy"  # 503: a SCADA status met another operation on its device; retry
+SERVER_STOPPING = "server_stopping"  # 503: this process is stopping (SIGTERM); retry elsewhere
 
 
 def body(code: str, detail: str, **extra) -> dict:

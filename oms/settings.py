@@ -226,6 +226,9 @@ OMS_PUSH_HEARTBEAT_S = float(os.environ.get("OMS_PUSH_HEARTBEAT_S", 5))
 # Every server process with a relay also runs outages_sweep() this often (the single-meter
 # wait's clock, outages/sweep.py); 0 turns it off (then run `manage.py oms_sweep --every S`).
 OMS_SWEEP_S = float(os.environ.get("OMS_SWEEP_S", 5))
+# A stopping server (SIGTERM, Ctrl-C) answers its requests in flight for up to this many
+# seconds before it cancels them (oms/draining.py); new ones meanwhile get 503 server_stopping.
+OMS_SHUTDOWN_DRAIN_S = float(os.environ.get("OMS_SHUTDOWN_DRAIN_S", 30))
 # Daphne serves /static/ itself unless a proxy in front does (OMS_SERVE_STATIC=off).
 OMS_SERVE_STATIC = env_bool("OMS_SERVE_STATIC", True)
 

@@ -89,12 +89,6 @@ def test_small_storm_on_ieee_123(token_client):
     assert_devices_right(storm, quality, report)
 
 
-@pytest.mark.xfail(
-    run=False,
-    reason="not run by default: in the full suite after it, tests/live/test_demo_process.py's "
-    "demo process did not stop within 180 s of SIGTERM (reproduced with these two files alone "
-    "on 625644d; cause not diagnosed); run it with --runxfail",
-)
 def test_small_storm_on_ieee_8500(token_client):
     call_command(
         "import_feeder", "opendss", str(FEEDERS / "ieee8500/Master.dss"),
