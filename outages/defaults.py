@@ -125,6 +125,32 @@ WAIT_RULES = [
     ),
 ]
 DEFAULT_RULES += WAIT_RULES
+# The restoration check (CONTRACT §11): meters a device's re-energization set on by inference
+# that send no power-up, judged in groups (a lost power-up is no outage).
+RESTORATION_CHECK_RULES = [
+    (
+        "restoration_check_seconds",
+        "window",
+        "300",
+        "After a device is re-energized, its meters have this long (in event time, or on the "
+        "server's clock once nothing newer arrives) to report power before silence counts",
+    ),
+    (
+        "restoration_check_back_share",
+        "threshold",
+        "0.1",
+        "Share of a re-energized device's meters (reporters) that must report power for the "
+        "silence of the others to count (none back: AMI did not report, nothing is judged)",
+    ),
+    (
+        "restoration_check_min_reporters",
+        "threshold",
+        "2",
+        "Least silent reporters (meters, or ONUs) of one transformer or device that make it "
+        "an outage after a restoration: one silent meter is a lost power-up",
+    ),
+]
+DEFAULT_RULES += RESTORATION_CHECK_RULES
 
 # The rule sets shipped: (name, description). `normal` is active on a new database.
 RULE_SETS = [

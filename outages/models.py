@@ -327,3 +327,34 @@ class PendingEvidence(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.source_event_id} (meter {self.meter_id})"
+
+
+class RestorationCheck(models.Model):
+    """A meter a device's re-energization set on by inference, awaiting its own power-up.
+
+    Written only by the engine (outages_energize_device): a meter that was off and has a
+    channel is remembered with the energization (the device, its time, and since when the meter
+    was off). Once `restoration_check_seconds` have passed, outages_check_restorations judges
+    each energization's meters together: those of one transformer or device that sent no
+    power-up while others below the device did are a nested outage (CONTRACT §11).
+    """
+
+    meter_id = models.BigIntegerField(unique=True)
+    dp_id = models.BigIntegerField(null=True)
+    feeder_id = models.BigIntegerField(null=True)
+    scope = models.CharField(max_length=20)
+    device_id = models.BigIntegerField()
+    energized_at = models.DateTimeField()
+    off_since = models.DateTimeField(null=True)
+    recorded_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        db_table = "oms_restoration_checks"
+        indexes = [
+            models.Index(fields=["feeder_id", "energized_at"], name="restoration_check_feeder_idx"),
+            models.Index(fields=["energized_at"], name="restoration_check_time_idx"),
+            models.Index(fields=["recorded_at"], name="restoration_check_recorded_idx"),
+        ]
+
+    def __str__(self):
+        return f"meter {self.meter_id} after {self.scope} {self.device_id} at {self.energized_at}"

@@ -109,9 +109,15 @@ def sweep() -> int:
     """The engine's clock-driven work, each step in a transaction of its own (each takes its
     feeder locks once): single-meter evidence that has waited out its wait is correlated
     (outages_sweep), then predictions later evidence contradicts are re-placed or restored
-    (outages_review). Returns how many pieces of evidence and outages it handled."""
+    (outages_review), then the meters re-energizations set on are checked for their power-ups
+    once their wait is over (outages_check_restorations). Returns how many pieces of evidence,
+    outages and checked meters it handled."""
     done = 0
-    for statement in ("SELECT outages_sweep()", "SELECT outages_review()"):
+    for statement in (
+        "SELECT outages_sweep()",
+        "SELECT outages_review()",
+        "SELECT outages_check_restorations(NULL)",
+    ):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
             done += cursor.fetchone()[0]

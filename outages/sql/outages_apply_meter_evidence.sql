@@ -5,7 +5,9 @@
 --    "source_event_id", "event_type"}.
 -- Power evidence is recorded (re-deliveries change nothing, late evidence never overrides
 -- newer), applied outage evidence and reports are correlated into outages, applied power-ups
--- restore, late ones can only make a link's restore time earlier. Event times outside the limits of CONTRACT §12 are refused (meters_check_event_times);
+-- restore, late ones can only make a link's restore time earlier. Re-energizations on the
+-- batch's feeders whose restoration check is due are judged first (outages_check_restorations).
+-- Event times outside the limits of CONTRACT §12 are refused (meters_check_event_times);
 -- stale ones (older than stale_before) are recorded but applied to nothing. Returns one object
 -- per new row:
 --   {"meter_id", "source_event_id", "evidence", "applied", "stale", "power_status",
@@ -33,6 +35,11 @@ BEGIN
     PERFORM meters_check_event_times(ARRAY(SELECT r.event_time FROM unnest(_rows) r),
                                      'event_time');
     PERFORM outages_lock_meters(ARRAY(SELECT r.meter_id FROM unnest(_rows) r));
+    -- Re-energizations on these feeders whose wait is over are checked first, on the evidence
+    -- that came before this batch (outages_check_restorations).
+    PERFORM outages_check_restorations(ARRAY(
+        SELECT DISTINCT m.feeder_id FROM oms_meters m
+         WHERE m.id IN (SELECT r.meter_id FROM unnest(_rows) r) AND m.feeder_id IS NOT NULL));
     -- Read before the evidence below moves the frontier: the batch is judged as one.
     _stale_before := (SELECT l.stale_before FROM meters_event_time_limits() l);
 

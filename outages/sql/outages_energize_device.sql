@@ -12,6 +12,9 @@
 -- before operators opened a switch above it) is not ended by the closing: its meters stay
 -- off, and it stays out. Nor is the active outage of a telemetered device below that is open as operated
 -- (its own opening: a recloser that locked out before the breaker above it tripped).
+-- The meters it sets on that were off and have a channel are remembered for the restoration
+-- check (oms_restoration_checks, outages_check_restorations): those that then send no
+-- power-up while others below the device do point at a fault that began while they were dark.
 CREATE OR REPLACE FUNCTION outages_energize_device(
     _scope text, _device_id bigint, _provider text, _source_event_id text,
     _event_time timestamptz)
@@ -112,6 +115,25 @@ BEGIN
                             WHERE km.outage_event_id = ANY (_kept) AND km.meter_id = m.id
                               AND km.restored_at IS NULL)
          ORDER BY m.id);
+
+    -- The meters it sets on that were off and can report are remembered: the restoration
+    -- check (outages_check_restorations) looks for their own power-ups once they have had
+    -- the time to send them (a fault that began while they were dark sends none).
+    IF _scope IN ('substation', 'feeder', 'recloser', 'sectionalizer', 'switch', 'fuse') THEN
+        INSERT INTO oms_restoration_checks AS c
+            (meter_id, dp_id, feeder_id, scope, device_id, energized_at, off_since, recorded_at)
+        SELECT m.id, m.dp_id, m.feeder_id, _scope, _device_id, _event_time, m.last_power_change,
+               now()
+          FROM oms_meters m
+         WHERE m.id = ANY (_meters) AND m.power_status = 'off' AND m.status = 'active'
+           AND m.meter_type NOT IN ('conventional', 'prepaid')
+           AND m.last_power_change <= _event_time
+        ON CONFLICT (meter_id) DO UPDATE
+           SET dp_id = excluded.dp_id, feeder_id = excluded.feeder_id, scope = excluded.scope,
+               device_id = excluded.device_id, energized_at = excluded.energized_at,
+               off_since = excluded.off_since, recorded_at = excluded.recorded_at
+         WHERE c.energized_at < excluded.energized_at;
+    END IF;
 
     _applied := ARRAY(
         SELECT ROW(p.meter_id, 'on', _event_time, _provider, _source_event_id, 'restoration',
