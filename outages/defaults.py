@@ -131,7 +131,7 @@ RESTORATION_CHECK_RULES = [
     (
         "restoration_check_seconds",
         "window",
-        "300",
+        "600",
         "After a device is re-energized, its meters have this long (in event time, or on the "
         "server's clock once nothing newer arrives) to report power before silence counts",
     ),

@@ -33,7 +33,7 @@ CREATE OR REPLACE FUNCTION outages_check_restorations(_feeder_ids bigint[] DEFAU
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    _wait interval := outages_rule('restoration_check_seconds', 300) * interval '1 second';
+    _wait interval := outages_rule('restoration_check_seconds', 600) * interval '1 second';
     _back_share numeric := outages_rule('restoration_check_back_share', 0.1);
     _least numeric := outages_rule('restoration_check_min_reporters', 2);
     _frontier timestamptz := (SELECT max(f.event_time) FROM oms_event_frontier f);
