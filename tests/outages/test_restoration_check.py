@@ -26,7 +26,7 @@ from tests.outages.prediction_helpers import (
 from topology.grid import import_grid
 
 pytestmark = pytest.mark.django_db
-FUSE = ("fuse", "FU-FD001-1")  # DP001-020, below FD001's head switch
+FUSE = ("fuse", "FU-FD001-1")  # a lateral below FD001's head switch
 FD002_METER_DP = "DP041"
 CLOSED = 10  # minutes after T0 (30 minutes ago): the breaker closes
 
@@ -38,7 +38,7 @@ def ingest(token_client):
 
 @pytest.fixture
 def grid(tmp_path):
-    """Two feeders of 40 DPs of 5 meters (fuse 1: DP001-020; recloser → fuse 2: DP021-040)."""
+    """Two feeders of 40 DPs of 5 meters, with devices (oms.storm.grid.FeederLayout)."""
     generate_grid(tmp_path, 1, 2, 40, 5, seed=3, devices=True)
     report = import_grid(tmp_path)
     assert not report.errors, report.errors[:3]
@@ -98,7 +98,7 @@ def test_a_fuse_whose_meters_send_no_power_up_after_the_breaker_closes_is_out(gr
     assert fuse.first_detected_at == T0 + timedelta(minutes=CLOSED)  # from the re-energization
     assert 0 < fuse.confidence_score < 1  # AMI inference, not a fact
     (why,) = fuse.timeline.filter(description__contains="AMI restoration check")
-    assert why.description.startswith("Not back after feeder FD001 was re-energized")
+    assert why.description.startswith("Not back after feeder FD001 was re-energized"), why
     evidence = MeterStatusEvent.objects.filter(event_type="no_restoration")
     assert {e.meter.meter_number for e in evidence} == silent
     assert {(e.source_type, e.new_status, e.applied) for e in evidence} == {("oms", "off", True)}
@@ -116,8 +116,8 @@ def test_a_fuse_whose_meters_send_no_power_up_after_the_breaker_closes_is_out(gr
 
 
 def test_a_silent_dp_is_out_and_a_lone_silent_meter_or_a_one_meter_dp_is_not(grid, ingest):
-    below_fuse = [f"DP{n:03d}" for n in range(1, 21)]
-    dp, lone_dp, one_meter_dp = [d for d in below_fuse if reporters(d) >= 2][:3]
+    on_fd001 = [f"DP{n:03d}" for n in range(1, 41)]
+    dp, lone_dp, one_meter_dp = [d for d in on_fd001 if reporters(d) >= 2][:3]
     # A transformer of one meter with a channel.
     single = meters_of(dps=[one_meter_dp])[0]
     Meter.objects.filter(dp__dp_id=one_meter_dp).exclude(meter_number=single).update(

@@ -7,7 +7,7 @@ from outages.defaults import rule_installer
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('outages', '0047_sql_predict_ripe_cheap_tests_first'),
+        ('outages', '0048_sql_calls_are_evidence_for_their_devices'),
     ]
 
     operations = [
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['feeder_id', 'energized_at'], name='restoration_check_feeder_idx'), models.Index(fields=['energized_at'], name='restoration_check_time_idx'), models.Index(fields=['recorded_at'], name='restoration_check_recorded_idx')],
             },
         ),
-        RunSQLFile("outages", "0048_outages_check_restorations.sql", "DROP FUNCTION IF EXISTS outages_check_restorations(bigint[]);"),
-        RunSQLFile("outages", "0048_outages_energize_device.sql", "0044_outages_energize_device.sql"),
-        RunSQLFile("outages", "0048_outages_apply_meter_evidence.sql", "0025_outages_apply_meter_evidence.sql"),
+        RunSQLFile("outages", "0049_outages_check_restorations.sql", "DROP FUNCTION IF EXISTS outages_check_restorations(bigint[]);"),
+        RunSQLFile("outages", "0049_outages_energize_device.sql", "0044_outages_energize_device.sql"),
+        RunSQLFile("outages", "0049_outages_apply_meter_evidence.sql", "0025_outages_apply_meter_evidence.sql"),
     ]
