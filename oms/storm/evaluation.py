@@ -123,7 +123,8 @@ class Quality:
     sustained: int = 0  # ground-truth sustained outages (incl. nested)
     found: dict[int, EngineOutage] = field(default_factory=dict)  # fault index -> its outage
     missed: list[Fault] = field(default_factory=list)
-    # faults no message told of (every gasp lost, no call, no SCADA): missed by any engine
+    # faults no message of their outage told of (every gasp lost, no call, no SCADA): only
+    # what did not come (power-ups missing after a restoration) can show them
     silent: list[Fault] = field(default_factory=list)
     false_outages: list[EngineOutage] = field(default_factory=list)
     # operators' switching that no fault explains (a switch opened inside a zone already out)
@@ -167,9 +168,11 @@ class Quality:
 
     @property
     def recall_told(self) -> float:
-        """Recall over the faults some message told of (the silent ones left out)."""
-        told = self.sustained - len(self.silent)
-        return len(self.found) / told if told else 1.0
+        """Recall over the faults some message told of: the silent ones are left out of both
+        sides (one found from missing power-ups is not counted as a told one found)."""
+        silent = {f.index for f in self.silent}
+        told = self.sustained - len(silent)
+        return sum(1 for i in self.found if i not in silent) / told if told else 1.0
 
     @property
     def customer_error_share(self) -> float:

@@ -171,7 +171,8 @@ def format_report(storm: Storm, q: Quality, post: PostResult | None = None) -> s
         ("outage devices: recall", f"{q.recall:.3f} ({found}/{q.sustained}, "
          f"{len(q.missed)} missed)"),
         ("  recall of the faults a message told of", f"{q.recall_told:.3f} "
-         f"({len(q.silent)} faults no message told of)"),
+         f"({len(q.silent)} faults no message told of, "
+         f"{sum(1 for f in q.silent if f.index in q.found)} of them found)"),
         ("  faults with more than one outage", str(len(q.duplicates))),
         ("  outages in the wrong status", str(len(q.wrong_status))),
         ("  restored DPs held open by channel-less meters", str(len(q.held_open))),
