@@ -105,3 +105,19 @@ def placed() -> set[tuple[str, str]]:
 
 def off() -> set[str]:
     return set(Meter.objects.filter(power_status="off").values_list("meter_number", flat=True))
+
+
+def breaker(client, code: str, minutes: float = 0, *, seconds: float = 0) -> dict:
+    """FD001's breaker (SS001) reports a SCADA status code (TRIP, RECLOSE, LOCKOUT, CLOSE, …)
+    at T0 plus the given time, through the ingest endpoint."""
+    body = {
+        "eventType": code,
+        "substationId": "SS001",
+        "feederId": "FD001",
+        "deviceId": "FD001",
+        "deviceType": "feeder",
+        "timestamp": (T0 + timedelta(minutes=minutes, seconds=seconds)).isoformat(),
+    }
+    response = post(client, "scada", body)
+    assert response.status_code in (200, 201), response.content[:300]
+    return response.json()

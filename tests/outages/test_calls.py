@@ -7,8 +7,6 @@ were sent at the trip, so nothing but its customers' calls says so)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from meters.models import Meter
@@ -16,9 +14,9 @@ from oms.storm import generate_grid
 from outages.models import Outage
 from tests.ingest.conftest import post
 from tests.outages.prediction_helpers import (
-    T0,
     active,
     at,
+    breaker,
     customers_of,
     dps_of,
     gasps,
@@ -60,19 +58,6 @@ def call(client, meter: str, minutes: float, key: str | None = None) -> dict:
     response = post(client, "call_center", body)
     assert response.status_code in (200, 201), response.content[:300]
     return response.json()
-
-
-def breaker(client, code: str, minutes: float) -> None:
-    body = {
-        "eventType": code,
-        "substationId": "SS001",
-        "feederId": "FD001",
-        "deviceId": "FD001",
-        "deviceType": "feeder",
-        "timestamp": (T0 + timedelta(minutes=minutes)).isoformat(),
-    }
-    response = post(client, "scada", body)
-    assert response.status_code in (200, 201), response.content[:300]
 
 
 def customers(dp: str) -> list[str]:

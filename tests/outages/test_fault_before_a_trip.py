@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 
 from oms.storm import generate_grid
-from tests.ingest.conftest import post
 from tests.outages.prediction_helpers import (
     T0,
     active,
+    breaker,
     customers_of,
     gasps,
     meters_of,
@@ -32,20 +32,6 @@ def ingest(token_client):
     return token_client("ingest:onu", "ingest:scada")
 
 
-def breaker(client, code: str, seconds: float) -> dict:
-    body = {
-        "eventType": code,
-        "substationId": "SS001",
-        "feederId": "FD001",
-        "deviceId": "FD001",
-        "deviceType": "feeder",
-        "timestamp": (T0 + timedelta(seconds=seconds)).isoformat(),
-    }
-    response = post(client, "scada", body)
-    assert response.status_code in (200, 201), response.content[:300]
-    return response.json()
-
-
 def test_a_fuse_out_before_the_breaker_trips_stays_out_after_the_breaker_closes(tmp_path, ingest):
     generate_grid(tmp_path, 1, 2, 40, 5, seed=3, devices=True)
     assert not import_grid(tmp_path).errors
@@ -56,10 +42,10 @@ def test_a_fuse_out_before_the_breaker_trips_stays_out_after_the_breaker_closes(
     # Two of its meters' clocks run 50 s ahead: their gasps are dated after the trip.
     gasps(ingest, skewed, 50 / 60, key="skewed")
 
-    breaker(ingest, "TRIP", 40)
-    breaker(ingest, "RECLOSE", 41)
-    breaker(ingest, "TRIP", 41.5)
-    breaker(ingest, "LOCKOUT", 41.6)
+    breaker(ingest, "TRIP", seconds=40)
+    breaker(ingest, "RECLOSE", seconds=41)
+    breaker(ingest, "TRIP", seconds=41.5)
+    breaker(ingest, "LOCKOUT", seconds=41.6)
 
     assert placed() == {("feeder", "FD001"), ("fuse", "FU-FD001-1")}
     # One interruption for the reclosing sequence, from its first trip (not from the fuse's).
@@ -67,7 +53,7 @@ def test_a_fuse_out_before_the_breaker_trips_stays_out_after_the_breaker_closes(
     assert feeder.first_detected_at == T0 + timedelta(seconds=40)
     assert fuse.first_detected_at == T0
 
-    closed = breaker(ingest, "CLOSE", 1200)
+    closed = breaker(ingest, "CLOSE", seconds=1200)
     assert closed["status"] == "processed"
     assert placed() == {("fuse", "FU-FD001-1")}
     feeder.refresh_from_db()
@@ -92,7 +78,7 @@ def test_one_gasp_dated_a_minute_before_the_trip_is_taken_for_a_clock_off(tmp_pa
     gasps(ingest, [lone], 0, key="behind")
     assert placed() == {("dp", "DP003")}
 
-    breaker(ingest, "TRIP", 60)
+    breaker(ingest, "TRIP", seconds=60)
     assert placed() == {("feeder", "FD001")}  # absorbed: one message, within the skew allowed
-    breaker(ingest, "CLOSE", 1200)
+    breaker(ingest, "CLOSE", seconds=1200)
     assert active() == [] and lone not in off()

@@ -14,10 +14,10 @@ import pytest
 from meters.models import Meter, MeterStatusEvent
 from oms.storm import generate_grid
 from outages import sqlfuncs
-from tests.ingest.conftest import post
 from tests.outages.prediction_helpers import (
     T0,
     active,
+    breaker,
     gasps,
     meters_of,
     off,
@@ -42,20 +42,6 @@ def grid(tmp_path):
     generate_grid(tmp_path, 1, 2, 40, 5, seed=3, devices=True)
     report = import_grid(tmp_path)
     assert not report.errors, report.errors[:3]
-
-
-def breaker(client, code: str, minutes: float) -> dict:
-    body = {
-        "eventType": code,
-        "substationId": "SS001",
-        "feederId": "FD001",
-        "deviceId": "FD001",
-        "deviceType": "feeder",
-        "timestamp": (T0 + timedelta(minutes=minutes)).isoformat(),
-    }
-    response = post(client, "scada", body)
-    assert response.status_code in (200, 201), response.content[:300]
-    return response.json()
 
 
 def reporters(dp: str) -> int:
