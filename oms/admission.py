@@ -46,7 +46,7 @@ def too_large_detail(limit: int) -> dict:
 # --- the ASGI layer ---------------------------------------------------------------------------
 
 
-async def _answer(send, status: int, body: dict, extra_headers=()) -> None:
+async def send_answer(send, status: int, body: dict, extra_headers=()) -> None:
     content = json.dumps(body).encode()
     headers = [
         (b"content-type", b"application/json"),
@@ -142,9 +142,9 @@ class RefuseBeforeReading:
             declared = int(headers[b"content-length"]) if b"content-length" in headers else None
         except ValueError:
             detail = "Content-Length is not a number."
-            return await _answer(send, 400, errors.body(errors.INVALID_REQUEST, detail))
+            return await send_answer(send, 400, errors.body(errors.INVALID_REQUEST, detail))
         if declared is not None and declared > limit:
-            return await _answer(send, 413, too_large_detail(limit))
+            return await send_answer(send, 413, too_large_detail(limit))
         if scope["path"].startswith("/api/"):
             try:
                 refusal, principal = await database_sync_to_async(
@@ -156,11 +156,11 @@ class RefuseBeforeReading:
                     raise
                 response = unavailable_response(exc)
                 retry = [(b"retry-after", response["Retry-After"].encode())]
-                return await _answer(send, 503, json.loads(response.content), retry)
+                return await send_answer(send, 503, json.loads(response.content), retry)
             if refusal is not None:
                 status, body = refusal
                 extra = [(b"www-authenticate", b"Token")] if status == 401 else []
-                return await _answer(send, status, body, extra)
+                return await send_answer(send, status, body, extra)
             if principal is not None:
                 # DRF's TokenAuthentication takes it from here instead of a second lookup.
                 scope = {**scope, "oms.principal": principal}
@@ -169,7 +169,7 @@ class RefuseBeforeReading:
             try:
                 return await self.app(scope, receive, send)
             except _BodyTooLarge:
-                return await _answer(send, 413, too_large_detail(limit))
+                return await send_answer(send, 413, too_large_detail(limit))
         return await self.app(scope, receive, send)
 
 

@@ -27,7 +27,7 @@ import sys
 import threading
 
 from oms import errors
-from oms.admission import _answer
+from oms.admission import send_answer
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class DrainingHttp:
             detail = "The server is stopping; retry on another one or after Retry-After seconds."
             body = errors.body(errors.SERVER_STOPPING, detail)
             extra = [(b"retry-after", RETRY_AFTER), (b"connection", b"close")]
-            return await _answer(send, 503, body, extra)
+            return await send_answer(send, 503, body, extra)
         request = asyncio.ensure_future(self.app(scope, receive, send))
         _in_flight.add(request)
         request.add_done_callback(_in_flight.discard)
